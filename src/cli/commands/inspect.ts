@@ -1,0 +1,129 @@
+import { resolveBackend } from "../../engine/backend.js";
+import { renderDag, type DagFormat } from "../../engine/dag.js";
+import { NotFound } from "../../engine/errors.js";
+import { assess, type Assessment } from "../../engine/explain.js";
+import { decodeTable } from "../../engine/table/index.js";
+import type { StageRecord } from "../../engine/store.js";
+import { c, short, bytes, ms } from "../style.js";
+import { loadGraph, openSession, selectInstances } from "../session.js";
+
+interface Common { readonly dir?: string; readonly backend?: string; readonly json?: boolean }
+const print = (s: string) => process.stdout.write(s + "\n");
+
+const badge = (a: Assessment) => {
+  switch (a.status) {
+    case "cached": return c.green("cached");
+    case "stale": return c.yellow("stale");
+    case "missing": return c.yellow("missing");
+    case "failed": return c.red("failed");
+    case "pending": return c.cyan("pending");
+  }
+};
+
+async function assessed(words: readonly string[], o: Common) {
+  const s = openSession(o.dir);
+  const graph = await loadGraph(s, words);
+  const backend = await resolveBackend(o.backend ?? (process.env.LCL_BACKEND || undefined));
+  return { s, graph, result: await assess(s.ws, s.store, graph, backend) };
+}
+
+/** `lcl plan` / `lcl status`: every stage with its state and cause; plan lists only what would run. */
+export async function status(words: readonly string[], o: Common & { readonly planOnly: boolean }) {
+  const { graph, result } = await assessed(words, o);
+  const list = [...result.values()].filter((a) => !o.planOnly || a.status !== "cached");
+  if (o.json) return print(JSON.stringify(list.map(({ ...a }) => ({ id: a.id, status: a.status, fingerprint: "fingerprint" in a ? a.fingerprint : undefined, causes: "causes" in a ? a.causes : [] })), null, 1));
+  print(c.bold(`${graph.experiment}`) + c.dim(` (pipeline ${graph.pipeline}, ${graph.instances.size} stages)`));
+  for (const a of list) {
+    print(`  ${badge(a).padEnd(20)} ${a.id}${"fingerprint" in a ? c.dim(` ${short(a.fingerprint)}`) : ""}`);
+    if ("causes" in a) for (const cause of a.causes.slice(0, 6)) print(c.dim(`      ${cause}`));
+  }
+  const counts = [...result.values()].reduce<Record<string, number>>((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {});
+  print(c.dim(Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")) + (o.planOnly && list.length === 0 ? c.green("  — nothing to run") : ""));
+}
+
+/** `lcl why <experiment> <node>`: the field-level cause of a rerun, or why it is a cache hit. */
+export async function why(words: readonly string[], o: Common) {
+  if (!words.length) throw new NotFound({ what: "stage", name: "(none)", hint: "usage: lcl why [experiment] <node>" });
+  const { s, graph, result } = await assessed(words.slice(0, -1), o);
+  const insts = selectInstances(graph, words[words.length - 1]!, s);
+  const out: unknown[] = [];
+  for (const inst of insts) {
+    const a = result.get(inst.id)!;
+    if (o.json) { out.push(a.status === "cached" ? { id: a.id, status: a.status, fingerprint: a.fingerprint, producedBy: { experiment: a.record.experiment, instance: a.record.instance, at: a.record.finishedAt } } : a); continue; }
+    print(`${c.bold(inst.id)}: ${badge(a)}`);
+    if (a.status === "cached") {
+      const r = a.record;
+      print(`  fingerprint ${short(a.fingerprint)} matches the result ${r.instance === inst.id && r.experiment === graph.experiment ? "this stage" : `${r.instance} of '${r.experiment}'`} produced at ${r.finishedAt} (${ms(r.durationMs)} on ${r.host}, ${r.backend})`);
+      if (a.previous && a.previous !== a.fingerprint) print(c.dim(`  (its previous fingerprint in this experiment was ${short(a.previous)})`));
+      print(c.dim(`  nothing it depends on changed: code, params, env, backend and input hashes are equal`));
+    } else {
+      for (const cause of a.causes) print(`  ${cause}`);
+      if ("fingerprint" in a) print(c.dim(`  fingerprint ${short(a.fingerprint)}${a.previous && a.previous !== a.fingerprint ? ` (was ${short(a.previous)})` : ""}`));
+    }
+  }
+  if (o.json) print(JSON.stringify(out, null, 1));
+}
+
+export async function dag(words: readonly string[], o: Common & { readonly format: DagFormat; readonly withStatus: boolean }) {
+  const s = openSession(o.dir);
+  const graph = await loadGraph(s, words);
+  let st: Map<string, string> | undefined;
+  if (o.withStatus) {
+    const backend = await resolveBackend(o.backend ?? (process.env.LCL_BACKEND || undefined));
+    st = new Map([...(await assess(s.ws, s.store, graph, backend))].map(([k, v]) => [k, v.status]));
+  }
+  print(renderDag(graph, o.format, st));
+}
+
+/** `lcl show <node|instance|fingerprint|object>`: the stage record and the head of each table. */
+export async function show(words: readonly string[], o: Common & { readonly rows: number }) {
+  const s = openSession(o.dir);
+  const what = words[words.length - 1];
+  if (!what) throw new NotFound({ what: "stage or hash", name: "(none)", hint: "usage: lcl show [experiment] <node|fingerprint|object-hash>" });
+  const records: StageRecord[] = [];
+  if (/^[0-9a-f]{6,64}$/.test(what)) {
+    for await (const r of s.store.allRecords()) {
+      if (r.failed) continue;
+      const rec = (await s.store.readRecord(r.fingerprint))!;
+      if (r.fingerprint.startsWith(what) || Object.values(rec.outputs).some((x) => x.object.startsWith(what) || x.logical.startsWith(what))) records.push(rec);
+    }
+  }
+  if (!records.length) {
+    const graph = await loadGraph(s, words.slice(0, -1));
+    const backend = await resolveBackend(o.backend ?? (process.env.LCL_BACKEND || undefined));
+    const result = await assess(s.ws, s.store, graph, backend);
+    for (const inst of selectInstances(graph, what, s)) {
+      const a = result.get(inst.id)!;
+      if (a.status === "cached") records.push(a.record);
+      else print(`${c.bold(inst.id)}: ${a.status} — no current result (run \`lcl why ${graph.experiment} ${inst.id}\`)`);
+    }
+  }
+  if (o.json) return print(JSON.stringify(records, null, 1));
+  for (const r of records) {
+    print(c.bold(`${r.instance}`) + c.dim(` (${r.data.stage.kind} v${r.data.stage.version}, experiment ${r.experiment})`));
+    print(`  fingerprint ${r.fingerprint}`);
+    print(`  ran ${r.startedAt} for ${ms(r.durationMs)} on ${r.host} pid ${r.pid}, backend ${r.backend}; log ${s.store.root}/${r.log}`);
+    print(`  params ${JSON.stringify(r.data.params)}`);
+    if (Object.keys(r.metrics).length) print(`  metrics ${Object.entries(r.metrics).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+    for (const [name, out] of Object.entries(r.outputs)) {
+      print(`  output ${c.cyan(name)}: ${out.kind}${out.format ? ` (${out.format})` : ""} ${bytes(out.bytes)}, logical ${short(out.logical)}${out.rows !== undefined ? `, ${out.rows} rows` : ""}`);
+      print(c.dim(`    ${s.store.objectPath(out.object)}`));
+      if (out.schema) print(c.dim(`    schema ${Object.entries(out.schema).map(([k, v]) => `${k}: ${v}`).join(", ")}`));
+      for (const col of out.columns ?? []) print(c.dim(`    ${col.name}: ${["nulls", "min", "max", "mean", "std", "distinct"].filter((k) => (col as any)[k] !== undefined).map((k) => `${k} ${fmt((col as any)[k])}`).join(", ")}`));
+      if (out.kind === "table" && o.rows > 0 && s.store.hasObject(out.object)) {
+        const t = decodeTable(await s.store.readObject(out.object), out.format === "parquet" ? "parquet" : "arrow");
+        const cols = t.schema.fields.map((f: { name: string }) => f.name);
+        print("    " + cols.join("\t"));
+        for (let i = 0; i < Math.min(o.rows, t.numRows); i++) print("    " + cols.map((k: string) => fmt(t.getChild(k)!.get(i))).join("\t"));
+        if (t.numRows > o.rows) print(c.dim(`    … ${t.numRows - o.rows} more rows`));
+      }
+    }
+  }
+}
+
+function fmt(v: unknown): string {
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+  if (typeof v === "bigint") return v.toString();
+  if (v && typeof v === "object" && "length" in (v as object)) { const a = Array.from(v as ArrayLike<number>); return `[${a.slice(0, 4).map(fmt).join(", ")}${a.length > 4 ? `, … ${a.length}` : ""}]`; }
+  return String(v);
+}

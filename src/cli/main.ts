@@ -1,0 +1,92 @@
+import { Effect, Option } from "effect";
+import { Argument, Command, Flag } from "effect/cli";
+import { NodeRuntime, NodeServices } from "@effect/platform-node";
+import { readFileSync } from "node:fs";
+import { LCL_ROOT } from "../engine/workspace.js";
+import { fromPromise, handled } from "./errors.js";
+import { run } from "./commands/run.js";
+import { dag, show, status, why } from "./commands/inspect.js";
+import { diff } from "./commands/diff.js";
+import { gc, verify } from "./commands/maintenance.js";
+import { schema } from "./commands/schema.js";
+
+/**
+ * The whole CLI: each command validates the workspace, then calls one engine entry point.
+ * Read top to bottom, this is the architecture: config → graph → fingerprints → executor/store → reporters.
+ */
+const version = JSON.parse(readFileSync(`${LCL_ROOT}/package.json`, "utf8")).version as string;
+
+const dir = Flag.String("dir").pipe(Flag.withAlias("C"), Flag.withDescription("workspace folder (default: nearest folder with experiments.yaml)"), Flag.optional);
+const verbose = Flag.Boolean("verbose").pipe(Flag.withDefault(false), Flag.withDescription("stage logs on the console; stack traces on errors"));
+const json = Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("machine-readable output"));
+const backend = Flag.String("backend").pipe(Flag.withDescription("force a compute backend (also LCL_BACKEND)"), Flag.optional);
+const words = Argument.String("target").pipe(Argument.withDescription("[experiment] [node|stage…]"), Argument.variadic());
+const opt = <A>(o: Option.Option<A>) => Option.getOrUndefined(o);
+
+const body = <A>(isVerbose: boolean, f: () => Promise<A>) => handled(isVerbose, fromPromise(f));
+
+const runCmd = Command.make("run", {
+  words, dir, verbose, backend,
+  jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("stages at once (default: CPU cores)"), Flag.optional),
+  keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDefault(false), Flag.withAlias("k"), Flag.withDescription("keep running independent branches when a stage fails")),
+  force: Flag.String("force").pipe(Flag.withDescription("rerun this node/stage even if cached (repeatable)"), Flag.atLeast(0)),
+  quiet: Flag.Boolean("quiet").pipe(Flag.withDefault(false), Flag.withAlias("q"), Flag.withDescription("only failures and the summary")),
+}, (a) => handled(a.verbose, run({ words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet })))
+  .pipe(Command.withDescription("Run the stale stages of an experiment (default: the `default:` experiment); cached ones are reused."));
+
+const planCmd = Command.make("plan", { words, dir, verbose, backend, json },
+  (a) => body(a.verbose, () => status(a.words, { dir: opt(a.dir), backend: opt(a.backend), json: a.json, planOnly: true })))
+  .pipe(Command.withDescription("What `lcl run` would run, and why, without running anything."));
+
+const statusCmd = Command.make("status", { words, dir, verbose, backend, json },
+  (a) => body(a.verbose, () => status(a.words, { dir: opt(a.dir), backend: opt(a.backend), json: a.json, planOnly: false })))
+  .pipe(Command.withDescription("Every stage: cached / stale (cause) / missing / failed / pending."));
+
+const whyCmd = Command.make("why", { words, dir, verbose, backend, json },
+  (a) => body(a.verbose, () => why(a.words, { dir: opt(a.dir), backend: opt(a.backend), json: a.json })))
+  .pipe(Command.withDescription("Field-level reason a stage will rerun (params, code, inputs, backend, env) or why it is cached."));
+
+const diffCmd = Command.make("diff", {
+  a: Argument.String("A").pipe(Argument.withDescription("experiment or run id")),
+  b: Argument.String("B").pipe(Argument.withDescription("experiment or run id")),
+  dir, verbose, json,
+  all: Flag.Boolean("all").pipe(Flag.withDefault(false), Flag.withDescription("also list identical stages")),
+}, (a) => body(a.verbose, () => diff(a.a, a.b, { dir: opt(a.dir), json: a.json, all: a.all })))
+  .pipe(Command.withDescription("Compare two experiments or runs stage by stage: fingerprints and causes, outputs, tables, metrics."));
+
+const dagCmd = Command.make("dag", {
+  words, dir, verbose, backend,
+  format: Flag.Literals("format", ["text", "mermaid", "dot"] as const).pipe(Flag.withDefault("text" as const)),
+  withStatus: Flag.Boolean("status").pipe(Flag.withDefault(false), Flag.withDescription("annotate each stage with its cache state")),
+}, (a) => body(a.verbose, () => dag(a.words, { dir: opt(a.dir), backend: opt(a.backend), format: a.format, withStatus: a.withStatus })))
+  .pipe(Command.withDescription("Print the experiment's stage graph (text, mermaid or Graphviz dot)."));
+
+const showCmd = Command.make("show", {
+  words, dir, verbose, backend, json,
+  rows: Flag.Int("rows").pipe(Flag.withDescription("table rows to print"), Flag.withDefault(5)),
+}, (a) => body(a.verbose, () => show(a.words, { dir: opt(a.dir), backend: opt(a.backend), json: a.json, rows: a.rows })))
+  .pipe(Command.withDescription("A stage's record (fingerprint, params, metrics, outputs with paths and column summaries) and the head of its tables."));
+
+const gcCmd = Command.make("gc", {
+  dir, verbose, json,
+  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDefault(false), Flag.withDescription("only print what would be freed")),
+  keepRuns: Flag.Int("keep-runs").pipe(Flag.withDescription("also keep everything the last N runs used"), Flag.withDefault(5)),
+}, (a) => body(a.verbose, () => gc({ dir: opt(a.dir), dryRun: a.dryRun, keepRuns: a.keepRuns, json: a.json })))
+  .pipe(Command.withDescription("Delete store objects no experiment ref and none of the last N runs reference."));
+
+const verifyCmd = Command.make("verify", { dir, verbose, json },
+  (a) => body(a.verbose, () => verify({ dir: opt(a.dir), json: a.json })))
+  .pipe(Command.withDescription("Re-hash every stored object; quarantine corrupt ones so they are never served."));
+
+const schemaCmd = Command.make("schema", {
+  dir, verbose,
+  out: Flag.String("out").pipe(Flag.withDescription("folder for the JSON Schema files"), Flag.withDefault(".lcl")),
+}, (a) => body(a.verbose, () => schema({ dir: opt(a.dir), out: a.out })))
+  .pipe(Command.withDescription("Write JSON Schemas for experiments.yaml and pipelines/*.yaml, generated from the stage kinds."));
+
+const lcl = Command.make("lcl").pipe(
+  Command.withDescription("Typed, content-hashed experiment DAGs: run only what changed, and say why."),
+  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, gcCmd, verifyCmd, schemaCmd]),
+);
+
+Command.run(lcl, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain);

@@ -1,0 +1,59 @@
+import { loadExperiments, resolveExperiment, type ExperimentsFile } from "../engine/config.js";
+import { ConfigError, didYouMean, NotFound } from "../engine/errors.js";
+import { buildGraph, type Graph, type Instance } from "../engine/graph.js";
+import { Registry } from "../engine/registry.js";
+import { Store } from "../engine/store.js";
+import { findWorkspace, workspaceAt, type Workspace } from "../engine/workspace.js";
+
+/** What every command needs: the workspace, its store, stage kinds and experiments. */
+export interface Session {
+  readonly ws: Workspace;
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly experiments: ExperimentsFile;
+}
+
+export function openSession(dir: string | undefined): Session {
+  const ws = dir ? workspaceAt(dir) : findWorkspace(process.cwd());
+  if (dir) findWorkspace(ws.root); // same clear error when -C points at a folder without experiments.yaml
+  return { ws, store: new Store(ws.storeDir), registry: new Registry(ws), experiments: loadExperiments(ws) };
+}
+
+export function defaultExperiment(s: Session): string {
+  if (s.experiments.default) return s.experiments.default;
+  const first = s.experiments.experiments.keys().next();
+  if (first.done) throw new ConfigError({ diagnostics: [{ file: "experiments.yaml", message: "no experiments defined", fix: "add one under `experiments:`" }] });
+  return first.value;
+}
+
+/**
+ * `[experiment] [node|instance…]`: the first word may name an experiment (else the default one);
+ * the rest select nodes or instances, which run together with everything upstream of them.
+ */
+export async function loadGraph(s: Session, words: readonly string[]): Promise<Graph> {
+  const [first, ...rest] = words;
+  const isExp = first !== undefined && s.experiments.experiments.has(first);
+  const name = isExp ? first! : defaultExperiment(s);
+  const targets = isExp ? rest : words;
+  const graph = await buildGraph(resolveExperiment(s.ws, s.experiments, name), s.registry);
+  if (!targets.length) return graph;
+  return restrict(graph, targets, s);
+}
+
+export function selectInstances(graph: Graph, target: string, s?: Session): Instance[] {
+  const hits = [...graph.instances.values()].filter((i) => i.id === target || i.node === target);
+  if (hits.length) return hits;
+  const guess = didYouMean(target, [...graph.nodes, ...graph.instances.keys()]);
+  const expGuess = s ? didYouMean(target, s.experiments.experiments.keys()) : undefined;
+  throw new NotFound({ what: `node or stage of experiment '${graph.experiment}'`, name: target,
+    hint: guess ? `did you mean '${guess}'?` : expGuess ? `did you mean experiment '${expGuess}'? (it must come first)` : `nodes are: ${graph.nodes.join(", ")}` });
+}
+
+function restrict(graph: Graph, targets: readonly string[], s: Session): Graph {
+  const keep = new Set<string>();
+  const visit = (id: string) => { if (keep.has(id)) return; keep.add(id); for (const d of graph.instances.get(id)!.deps) visit(d); };
+  for (const t of targets) for (const i of selectInstances(graph, t, s)) visit(i.id);
+  const instances = new Map([...graph.instances].filter(([id]) => keep.has(id)));
+  const byNode = new Map([...graph.byNode].map(([n, ids]) => [n, ids.filter((i) => keep.has(i))] as const).filter(([, ids]) => ids.length));
+  return { ...graph, instances, byNode, nodes: graph.nodes.filter((n) => byNode.has(n)) };
+}

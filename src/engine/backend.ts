@@ -1,0 +1,14 @@
+/**
+ * The compute backend a run uses. The engine only needs a name and version to put into
+ * fingerprints and run records; choosing and initialising a backend belongs to src/compute,
+ * which registers a resolver here.
+ */
+export interface BackendInfo { readonly name: string; readonly version: string }
+
+export type BackendResolver = (forced: string | undefined) => Promise<BackendInfo>;
+
+let resolver: BackendResolver = async (forced) => ({ name: forced ?? "cpu", version: forced ? "forced" : "js" });
+
+export function setBackendResolver(r: BackendResolver) { resolver = r; }
+export function resolveBackend(forced = process.env.LCL_BACKEND || undefined): Promise<BackendInfo> { return resolver(forced); }
+export const backendLabel = (b: BackendInfo) => `${b.name}@${b.version}`;

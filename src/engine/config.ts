@@ -1,0 +1,251 @@
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { Schema, SchemaIssue } from "effect";
+import { ConfigError, didYouMean, type Diagnostic } from "./errors.js";
+import { YamlSource, type YamlPath } from "./yaml-source.js";
+import type { Workspace } from "./workspace.js";
+
+/**
+ * The two YAML formats: `pipelines/<name>.yaml` (a DAG template) and `experiments.yaml`
+ * (named instantiations). Structure is checked here; params against stage schemas and wiring
+ * are checked in graph.ts once the stage kinds are known.
+ */
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const Name = Schema.String.check(Schema.isPattern(NAME, { message: "names start with a letter and use letters, digits, '-' or '_'" }));
+const Ref = Schema.String.check(Schema.isPattern(/^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z][A-Za-z0-9_-]*$/, { message: "an input is written <node>.<output>, e.g. gen.table" }));
+const Params = Schema.Record(Schema.String, Schema.Unknown);
+
+const NodeSchema = Schema.Struct({
+  uses: Name,
+  description: Schema.optionalKey(Schema.String),
+  params: Schema.optionalKey(Schema.NullOr(Params)),
+  inputs: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Ref))),
+});
+const PipelineSchema = Schema.Struct({
+  $schema: Schema.optionalKey(Schema.String),
+  description: Schema.optionalKey(Schema.String),
+  nodes: Schema.Record(Name, NodeSchema),
+});
+const Sweep = Schema.Union([Schema.Record(Schema.String, Schema.Array(Schema.Unknown)), Schema.Array(Params)]);
+const ExperimentSchema = Schema.Struct({
+  pipeline: Schema.optionalKey(Name),
+  extends: Schema.optionalKey(Name),
+  description: Schema.optionalKey(Schema.String),
+  params: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Params)))),
+  matrix: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Sweep))),
+});
+const ExperimentsSchema = Schema.Struct({
+  $schema: Schema.optionalKey(Schema.String),
+  default: Schema.optionalKey(Name),
+  experiments: Schema.Record(Name, ExperimentSchema),
+});
+
+export const pipelineKeys = { top: ["$schema", "description", "nodes"], node: ["uses", "description", "params", "inputs"] };
+export const experimentKeys = { top: ["$schema", "default", "experiments"], experiment: ["pipeline", "extends", "description", "params", "matrix"] };
+
+/** Where a value came from, for positioned errors long after parsing. */
+export interface Origin { readonly src: YamlSource; readonly path: YamlPath }
+
+export interface NodeDecl {
+  readonly name: string;
+  readonly uses: string;
+  readonly description?: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly origin: Origin;
+}
+export interface PipelineDecl {
+  readonly name: string;
+  readonly description?: string;
+  readonly nodes: ReadonlyMap<string, NodeDecl>;
+  readonly src: YamlSource;
+}
+export interface ExperimentDecl {
+  readonly name: string;
+  readonly pipeline?: string;
+  readonly extends?: string;
+  readonly description?: string;
+  readonly params: Readonly<Record<string, Readonly<Record<string, unknown>> | null>>;
+  readonly matrix: Readonly<Record<string, Readonly<Record<string, readonly unknown[]>> | readonly Readonly<Record<string, unknown>>[]>>;
+  readonly origin: Origin;
+}
+export interface ExperimentsFile {
+  readonly default?: string;
+  readonly experiments: ReadonlyMap<string, ExperimentDecl>;
+  readonly src: YamlSource;
+}
+
+const format = SchemaIssue.makeFormatterStandardSchemaV1();
+
+function decodeWith<S extends Schema.Top>(schema: S, src: YamlSource, allowedKeys: (p: YamlPath) => readonly string[] | undefined):
+  { value?: S["Type"]; diagnostics: Diagnostic[] } {
+  if (src.syntaxErrors.length) return { diagnostics: src.syntaxErrors };
+  const raw = src.toJS() ?? {};
+  const result = Schema.decodeUnknownResult(schema as any)(raw, { errors: "all", onExcessProperty: "error" }) as any;
+  if (result._tag === "Success") return { value: result.success, diagnostics: [] };
+  const diagnostics = format(result.failure.issue).issues.map(({ path: p, message }) => {
+    const ypath = (p ?? []).map((k) => (typeof k === "number" ? k : String(k)));
+    if (message === "Expected no excess property") {
+      const key = String(ypath[ypath.length - 1]);
+      const allowed = allowedKeys(ypath.slice(0, -1)) ?? [];
+      const guess = didYouMean(key, allowed);
+      return src.diag(ypath, `unknown key '${key}'`, guess ? `did you mean '${guess}'?` : `allowed keys here: ${allowed.join(", ")}`, true);
+    }
+    if (message === "Missing key") {
+      return src.diag(ypath, `missing required key '${ypath[ypath.length - 1]}'`, "add it", true);
+    }
+    return src.diag(ypath, message);
+  });
+  return { diagnostics };
+}
+
+function readSource(file: string, display: string): YamlSource {
+  return new YamlSource(display, readFileSync(file, "utf8"));
+}
+
+export function listPipelines(ws: Workspace): string[] {
+  try {
+    return readdirSync(ws.pipelinesDir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, "")).sort();
+  } catch { return []; }
+}
+
+export function loadPipeline(ws: Workspace, name: string, referencedFrom?: Diagnostic): PipelineDecl {
+  const candidates = [".yaml", ".yml"].map((e) => path.join(ws.pipelinesDir, name + e));
+  const file = candidates.find((f) => { try { readFileSync(f); return true; } catch { return false; } });
+  if (!file) {
+    const guess = didYouMean(name, listPipelines(ws));
+    throw new ConfigError({ diagnostics: [{
+      ...(referencedFrom ?? { file: "experiments.yaml" }),
+      message: `pipeline '${name}' not found (looked for pipelines/${name}.yaml)`,
+      fix: guess ? `did you mean '${guess}'?` : `create pipelines/${name}.yaml or use one of: ${listPipelines(ws).join(", ") || "(none)"}`,
+    }] });
+  }
+  const src = readSource(file, path.relative(ws.root, file));
+  const { value, diagnostics } = decodeWith(PipelineSchema, src, (p) =>
+    p.length === 0 ? pipelineKeys.top : p.length === 2 && p[0] === "nodes" ? pipelineKeys.node : undefined);
+  if (!value) throw new ConfigError({ diagnostics });
+  const nodes = new Map<string, NodeDecl>();
+  for (const [nodeName, n] of Object.entries(value.nodes)) {
+    nodes.set(nodeName, {
+      name: nodeName, uses: n.uses, params: n.params ?? {}, inputs: n.inputs ?? {},
+      ...(n.description !== undefined ? { description: n.description } : {}),
+      origin: { src, path: ["nodes", nodeName] },
+    });
+  }
+  return { name, nodes, src, ...(value.description !== undefined ? { description: value.description } : {}) };
+}
+
+export function loadExperiments(ws: Workspace): ExperimentsFile {
+  let src: YamlSource;
+  try { src = readSource(ws.experimentsFile, "experiments.yaml"); } catch {
+    throw new ConfigError({ diagnostics: [{ file: "experiments.yaml", message: "cannot read experiments.yaml", fix: "create it (see README: YAML reference)" }] });
+  }
+  const { value, diagnostics } = decodeWith(ExperimentsSchema, src, (p) =>
+    p.length === 0 ? experimentKeys.top : p.length === 2 && p[0] === "experiments" ? experimentKeys.experiment : undefined);
+  if (!value) throw new ConfigError({ diagnostics });
+  const experiments = new Map<string, ExperimentDecl>();
+  for (const [name, e] of Object.entries(value.experiments)) {
+    experiments.set(name, {
+      name, params: e.params ?? {}, matrix: (e.matrix ?? {}) as ExperimentDecl["matrix"],
+      ...(e.pipeline !== undefined ? { pipeline: e.pipeline } : {}),
+      ...(e.extends !== undefined ? { extends: e.extends } : {}),
+      ...(e.description !== undefined ? { description: e.description } : {}),
+      origin: { src, path: ["experiments", name] },
+    });
+  }
+  if (value.default !== undefined && !experiments.has(value.default)) {
+    const guess = didYouMean(value.default, experiments.keys());
+    throw new ConfigError({ diagnostics: [src.diag(["default"], `default experiment '${value.default}' is not defined`, guess ? `did you mean '${guess}'?` : "name one of the experiments below")] });
+  }
+  return { experiments, src, ...(value.default !== undefined ? { default: value.default } : {}) };
+}
+
+/** A param value with the file position it came from. */
+export interface SourcedValue { readonly value: unknown; readonly origin: Origin }
+
+/** An experiment with `extends` applied: the pipeline, merged per-node params (with origins) and sweeps. */
+export interface ResolvedExperiment {
+  readonly name: string;
+  readonly pipeline: PipelineDecl;
+  readonly description?: string;
+  readonly params: ReadonlyMap<string, ReadonlyMap<string, SourcedValue>>;
+  readonly matrix: ReadonlyMap<string, { readonly points: readonly Readonly<Record<string, unknown>>[]; readonly origin: Origin }>;
+  /** Chain of experiments applied, base first. */
+  readonly chain: readonly string[];
+}
+
+export function resolveExperiment(ws: Workspace, file: ExperimentsFile, name: string): ResolvedExperiment {
+  const exp = file.experiments.get(name);
+  if (!exp) {
+    const guess = didYouMean(name, file.experiments.keys());
+    throw new ConfigError({ diagnostics: [{ file: "experiments.yaml", message: `no experiment named '${name}'`,
+      fix: guess ? `did you mean '${guess}'?` : `define it under experiments:, or use one of: ${[...file.experiments.keys()].join(", ")}` }] });
+  }
+  const chain: ExperimentDecl[] = [];
+  for (let e: ExperimentDecl | undefined = exp; e; ) {
+    if (chain.includes(e)) {
+      throw new ConfigError({ diagnostics: [file.src.diag([...e.origin.path, "extends"], `'extends' forms a cycle: ${[...chain, e].map((x) => x.name).join(" → ")}`, "remove one of the extends links")] });
+    }
+    chain.push(e);
+    if (e.extends === undefined) break;
+    const parent = file.experiments.get(e.extends);
+    if (!parent) {
+      const guess = didYouMean(e.extends, file.experiments.keys());
+      throw new ConfigError({ diagnostics: [file.src.diag([...e.origin.path, "extends"], `extends unknown experiment '${e.extends}'`, guess ? `did you mean '${guess}'?` : "name an experiment defined in this file")] });
+    }
+    e = parent;
+  }
+  chain.reverse(); // base first, so later entries override
+  const pipelineName = [...chain].reverse().find((e) => e.pipeline !== undefined)?.pipeline;
+  if (pipelineName === undefined) {
+    throw new ConfigError({ diagnostics: [file.src.diag(exp.origin.path, `experiment '${name}' names no pipeline`, "add `pipeline: <name>` (a file in pipelines/) or `extends: <experiment>`", true)] });
+  }
+  const pipelineOwner = [...chain].reverse().find((e) => e.pipeline !== undefined)!;
+  const pipeline = loadPipeline(ws, pipelineName, file.src.diag([...pipelineOwner.origin.path, "pipeline"], ""));
+
+  const params = new Map<string, Map<string, SourcedValue>>();
+  for (const [nodeName, node] of pipeline.nodes) {
+    const m = new Map<string, SourcedValue>();
+    for (const [k, v] of Object.entries(node.params)) m.set(k, { value: v, origin: { src: pipeline.src, path: [...node.origin.path, "params", k] } });
+    params.set(nodeName, m);
+  }
+  const matrix = new Map<string, { points: Record<string, unknown>[]; origin: Origin }>();
+  const diagnostics: Diagnostic[] = [];
+  const unknownNode = (e: ExperimentDecl, section: string, nodeName: string) => {
+    const guess = didYouMean(nodeName, pipeline.nodes.keys());
+    diagnostics.push(file.src.diag([...e.origin.path, section, nodeName], `pipeline '${pipeline.name}' has no node '${nodeName}'`,
+      guess ? `did you mean '${guess}'?` : `nodes are: ${[...pipeline.nodes.keys()].join(", ")}`, true));
+  };
+  for (const e of chain) {
+    for (const [nodeName, overrides] of Object.entries(e.params)) {
+      const m = params.get(nodeName);
+      if (!m) { unknownNode(e, "params", nodeName); continue; }
+      for (const [k, v] of Object.entries(overrides ?? {})) m.set(k, { value: v, origin: { src: file.src, path: [...e.origin.path, "params", nodeName, k] } });
+    }
+    for (const [nodeName, sweep] of Object.entries(e.matrix)) {
+      if (!pipeline.nodes.has(nodeName)) { unknownNode(e, "matrix", nodeName); continue; }
+      const origin: Origin = { src: file.src, path: [...e.origin.path, "matrix", nodeName] };
+      const points = expandSweep(sweep, origin, diagnostics);
+      matrix.set(nodeName, { points, origin });
+    }
+  }
+  if (diagnostics.length) throw new ConfigError({ diagnostics });
+  return { name, pipeline, params, matrix, chain: chain.map((e) => e.name), ...(exp.description !== undefined ? { description: exp.description } : {}) };
+}
+
+/** `{a: [1,2], b: [x]}` → cartesian points; a list of param objects → those points as given. */
+function expandSweep(sweep: ExperimentDecl["matrix"][string], origin: Origin, diagnostics: Diagnostic[]): Record<string, unknown>[] {
+  if (Array.isArray(sweep)) {
+    if (sweep.length === 0) diagnostics.push(origin.src.diag(origin.path, "a sweep needs at least one variant", "list one or more param sets"));
+    return sweep.map((p) => ({ ...p }));
+  }
+  let points: Record<string, unknown>[] = [{}];
+  for (const [k, values] of Object.entries(sweep as Record<string, readonly unknown[]>)) {
+    if (values.length === 0) diagnostics.push(origin.src.diag([...origin.path, k], `sweep over '${k}' has no values`, "give at least one value, e.g. [1, 2]"));
+    const seen = new Set(values.map((v) => JSON.stringify(v)));
+    if (seen.size !== values.length) diagnostics.push(origin.src.diag([...origin.path, k], `sweep over '${k}' repeats a value`, "list each value once"));
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [k]: v })));
+  }
+  return points;
+}

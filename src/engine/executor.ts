@@ -1,0 +1,194 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import * as path from "node:path";
+import { Deferred, Effect, Exit, Semaphore, Cause } from "effect";
+import { makeRng } from "../sdk/rng.js";
+import type { BackendInfo } from "./backend.js";
+import { backendLabel } from "./backend.js";
+import { diffFingerprints, describeChange } from "./fingerprint.js";
+import type { EventSink } from "./events.js";
+import type { Graph, Instance } from "./graph.js";
+import { instanceFingerprint } from "./instance-key.js";
+import { makeInputs, makeOutputs } from "./io.js";
+import { acquire } from "./lock.js";
+import { hostName, type OutputRecord, type RunRecord, type RunStage, type StageRecord, type Store } from "./store.js";
+import type { Workspace } from "./workspace.js";
+
+/**
+ * Runs a graph: every instance waits for its upstream, computes its Merkle key, and either reuses
+ * a stored result or runs under a per-fingerprint lease (so two concurrent `lcl run`s never compute
+ * the same stage twice). Independent branches run in parallel up to `jobs`. Outcomes are data, so
+ * one failure never loses another branch's finished work.
+ */
+
+export interface RunOptions {
+  readonly jobs: number;
+  readonly keepGoing: boolean;
+  /** Instances to rerun even when cached. */
+  readonly force: ReadonlySet<string>;
+  readonly backend: BackendInfo;
+  readonly argv: readonly string[];
+  readonly onEvent: EventSink;
+  readonly verbose?: boolean;
+}
+
+type Outcome =
+  | { readonly ok: true; readonly record: StageRecord; readonly status: "cached" | "ran"; readonly durationMs?: number; readonly startedAt?: string }
+  | { readonly ok: false; readonly status: "failed" | "skipped" | "interrupted"; readonly fingerprint?: string; readonly error?: string };
+
+export function runGraph(ws: Workspace, store: Store, graph: Graph, opts: RunOptions) {
+  return Effect.gen(function* () {
+    const runId = store.newRunId();
+    const startedAt = new Date().toISOString();
+    const previous = yield* Effect.promise(() => store.readRef(graph.experiment));
+    const deferreds = new Map<string, Deferred.Deferred<Outcome>>();
+    for (const id of graph.instances.keys()) deferreds.set(id, yield* Deferred.make<Outcome>());
+    const outcomes = new Map<string, Outcome>();
+    const sem = yield* Semaphore.make(Math.max(1, opts.jobs));
+    let stopLaunching = false;
+    const emit = opts.onEvent;
+    emit({ type: "run-start", runId, experiment: graph.experiment, total: graph.instances.size, jobs: opts.jobs, backend: backendLabel(opts.backend) });
+
+    const runOne = (inst: Instance): Effect.Effect<Outcome> => Effect.gen(function* () {
+      const ups = yield* Effect.forEach(inst.deps, (d) => Deferred.await(deferreds.get(d)!));
+      const bad = inst.deps.filter((_, i) => !ups[i]!.ok);
+      if (bad.length) {
+        emit({ type: "stage-skipped", id: inst.id, reason: `upstream ${bad.join(", ")} did not finish` });
+        return { ok: false, status: "skipped" } as const;
+      }
+      const records = new Map<string, StageRecord>();
+      inst.deps.forEach((d, i) => records.set(d, (ups[i] as Extract<Outcome, { ok: true }>).record));
+      const { fingerprint, detail } = yield* Effect.promise(() => instanceFingerprint(ws, inst, records, opts.backend));
+      const fp = fingerprint.hash;
+      const forced = opts.force.has(inst.id);
+      if (!forced) {
+        const hit = yield* Effect.promise(() => store.usableRecord(fp));
+        if (hit) { emit({ type: "stage-cached", id: inst.id, fingerprint: fp }); return { ok: true, record: hit, status: "cached" } as const; }
+      }
+      if (stopLaunching) {
+        emit({ type: "stage-skipped", id: inst.id, reason: "not started: another stage failed (use --keep-going to continue independent branches)" });
+        return { ok: false, status: "skipped", fingerprint: fp } as const;
+      }
+      return yield* Semaphore.withPermits(sem, 1)(Effect.gen(function* () {
+        const lease = yield* Effect.promise((signal) => acquire(path.join(store.locksDir, "stages", fp), `stage ${inst.id} of ${graph.experiment}`,
+          { signal, onWait: (owner) => emit({ type: "waiting", id: inst.id, lock: fp, ...(owner ? { owner } : {}) }) }));
+        if (!lease) return { ok: false, status: "interrupted", fingerprint: fp } as const;
+        return yield* Effect.gen(function* () {
+          // Another run may have produced it while we waited for the lease.
+          if (!forced) {
+            const hit = yield* Effect.promise(() => store.usableRecord(fp));
+            if (hit) { emit({ type: "stage-cached", id: inst.id, fingerprint: fp, reused: "concurrent-run" }); return { ok: true, record: hit, status: "cached" } as const; }
+          }
+          const prevFp = previous?.stages[inst.id]?.fingerprint;
+          const prevRecord = prevFp && prevFp !== fp ? yield* Effect.promise(() => store.readRecord(prevFp)) : undefined;
+          const reason = forced ? "forced" : prevRecord
+            ? diffFingerprints(prevRecord.data, fingerprint.data, prevRecord.codeDetail, detail).map(describeChange).join("; ") || "record missing"
+            : prevFp === fp ? "outputs missing from the store" : "no previous result";
+          const started = new Date();
+          emit({ type: "stage-start", id: inst.id, fingerprint: fp, reason });
+          const exit = yield* Effect.exit(Effect.tryPromise({
+            try: (signal) => executeInline(ws, store, graph, inst, records, fingerprint.hash, fingerprint.data, detail, opts, signal),
+            catch: (e) => e,
+          }));
+          if (Exit.isSuccess(exit)) {
+            const record = exit.value;
+            const unchangedOutputs = !!prevRecord && Object.entries(record.outputs).every(([k, o]) => prevRecord.outputs[k]?.logical === o.logical);
+            emit({ type: "stage-done", id: inst.id, fingerprint: fp, durationMs: record.durationMs, unchangedOutputs });
+            return { ok: true, record, status: "ran", durationMs: record.durationMs, startedAt: started.toISOString() } as const;
+          }
+          if (Cause.hasInterruptsOnly(exit.cause)) return { ok: false, status: "interrupted", fingerprint: fp } as const;
+          const err = Cause.squash(exit.cause);
+          const message = err instanceof Error ? err.message : String(err);
+          const log = store.logPath(fp);
+          yield* Effect.promise(() => store.writeFailure({ fingerprint: fp, data: fingerprint.data, codeDetail: detail, instance: inst.id, error: message, at: new Date().toISOString(), log }));
+          if (!opts.keepGoing) stopLaunching = true;
+          emit({ type: "stage-failed", id: inst.id, error: message, log });
+          return { ok: false, status: "failed", fingerprint: fp, error: message } as const;
+        }).pipe(Effect.ensuring(Effect.promise(() => lease.release())));
+      }));
+    });
+
+    const all = Effect.forEach([...graph.instances.values()], (inst) =>
+      runOne(inst).pipe(
+        Effect.onInterrupt(() => Deferred.succeed(deferreds.get(inst.id)!, { ok: false, status: "interrupted" }).pipe(Effect.asVoid)),
+        Effect.tap((o) => { outcomes.set(inst.id, o); return Deferred.succeed(deferreds.get(inst.id)!, o); }),
+      ), { concurrency: "unbounded", discard: true });
+
+    const finish = (interrupted: boolean) => Effect.promise(async () => {
+      const stages: Record<string, RunStage> = {};
+      for (const [id, inst] of graph.instances) {
+        const o = outcomes.get(id);
+        stages[id] = !o
+          ? { node: inst.node, status: "interrupted" }
+          : o.ok
+            ? { node: inst.node, status: o.status, fingerprint: o.record.fingerprint, ...(o.status === "ran" ? { durationMs: o.durationMs, startedAt: o.startedAt, finishedAt: o.record.finishedAt } : {}) }
+            : { node: inst.node, status: o.status, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.error ? { error: o.error } : {}) };
+      }
+      const anyFailed = Object.values(stages).some((s) => s.status === "failed" || s.status === "skipped");
+      const record: RunRecord = {
+        id: runId, experiment: graph.experiment, argv: opts.argv, startedAt, finishedAt: new Date().toISOString(),
+        status: interrupted ? "interrupted" : anyFailed ? "failed" : "ok", backend: backendLabel(opts.backend), host: hostName, stages,
+      };
+      await store.writeRun(record);
+      // The ref keeps the newest known fingerprint per instance; a skipped/interrupted stage keeps its older entry.
+      const merged: Record<string, RunStage> = { ...(await store.readRef(graph.experiment))?.stages };
+      for (const [id, s] of Object.entries(stages)) if (s.fingerprint) merged[id] = s;
+      await store.writeRef({ experiment: graph.experiment, run: runId, updatedAt: record.finishedAt, stages: merged });
+      emit({ type: "run-done", record });
+      return record;
+    });
+
+    const exit = yield* Effect.exit(all);
+    return yield* finish(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)).pipe(Effect.uninterruptible);
+  });
+}
+
+async function executeInline(ws: Workspace, store: Store, graph: Graph, inst: Instance, upstream: ReadonlyMap<string, StageRecord>,
+  fp: string, data: StageRecord["data"], codeDetail: StageRecord["codeDetail"], opts: RunOptions, signal: AbortSignal): Promise<StageRecord> {
+  const logFile = store.logPath(fp);
+  await mkdir(path.dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: "a" });
+  const scratchDir = path.join(store.tmpDir, `scratch-${fp.slice(0, 16)}-${process.pid}`);
+  await mkdir(scratchDir, { recursive: true });
+  const started = new Date();
+  log.write(`# ${started.toISOString()} ${inst.id} (${inst.kind.name} v${inst.kind.version}) fingerprint ${fp} on ${hostName} pid ${process.pid}\n`);
+  const written = new Map<string, OutputRecord>();
+  const metrics: Record<string, number> = {};
+  try {
+    const ctx = {
+      params: inst.params,
+      inputs: makeInputs(store, inst.kind.inputs, inst.inputs, upstream),
+      outputs: makeOutputs(store, inst.kind.outputs, written),
+      rng: makeRng(parseInt(fp.slice(0, 8), 16)),
+      log: (m: string) => { log.write(m + "\n"); if (opts.verbose) opts.onEvent({ type: "stage-log", id: inst.id, message: m }); },
+      progress: (done: number, total?: number, note?: string) => opts.onEvent({ type: "stage-progress", id: inst.id, done, ...(total !== undefined ? { total } : {}), ...(note ? { note } : {}) }),
+      metric: (name: string, value: number) => {
+        if (!Number.isFinite(value)) throw new Error(`metric '${name}' must be a finite number, got ${value}`);
+        metrics[name] = value;
+      },
+      signal,
+      backend: backendLabel(opts.backend),
+      scratchDir,
+    };
+    await inst.kind.run(ctx as never);
+    if (signal.aborted) throw new Error("interrupted");
+    const missing = Object.keys(inst.kind.outputs).filter((k) => !written.has(k));
+    if (missing.length) throw new Error(`stage finished without writing output(s) ${missing.join(", ")}; call ctx.outputs.${missing[0]}.write(…)`);
+    const finished = new Date();
+    const record: StageRecord = {
+      fingerprint: fp, data, codeDetail, instance: inst.id, experiment: graph.experiment,
+      outputs: Object.fromEntries([...written].sort(([a], [b]) => a.localeCompare(b))), metrics,
+      startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
+      backend: backendLabel(opts.backend), host: hostName, pid: process.pid, log: path.relative(store.root, logFile),
+    };
+    await store.writeRecord(record);
+    log.write(`# done in ${record.durationMs} ms\n`);
+    await rm(scratchDir, { recursive: true, force: true });
+    return record;
+  } catch (e) {
+    log.write(`# FAILED: ${(e as Error)?.stack ?? String(e)}\n`);
+    throw e;
+  } finally {
+    await new Promise<void>((r) => log.end(r));
+  }
+}

@@ -1,0 +1,271 @@
+import { Schema, SchemaIssue } from "effect";
+import type { StageKind } from "../sdk/stage.js";
+import type { Port } from "../sdk/ports.js";
+import { ConfigError, didYouMean, type Diagnostic } from "./errors.js";
+import type { ResolvedExperiment, Origin, NodeDecl } from "./config.js";
+import type { Registry } from "./registry.js";
+import { specCompatibility } from "./table/index.js";
+
+/**
+ * Turns a resolved experiment into the concrete DAG of stage *instances*: kinds loaded, params
+ * decoded against each kind's schema, wiring checked, sweeps fanned out. Every user mistake is
+ * collected as a positioned Diagnostic before anything runs.
+ */
+
+export interface InstanceRef {
+  readonly instance: string;
+  readonly output: string;
+  readonly point: Readonly<Record<string, unknown>>;
+}
+
+export interface Instance {
+  /** Stable, readable id: the node name, plus the sweep values that distinguish it, e.g. `scale[factor=2,seed=1]`. */
+  readonly id: string;
+  readonly node: string;
+  readonly kind: StageKind;
+  readonly kindFile: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Sweep values this instance varies by (its own and its upstreams'), with readable keys. */
+  readonly point: Readonly<Record<string, unknown>>;
+  readonly inputs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>;
+  readonly deps: readonly string[];
+}
+
+export interface Graph {
+  readonly experiment: string;
+  readonly pipeline: string;
+  /** Node names in topological order. */
+  readonly nodes: readonly string[];
+  readonly nodeDecls: ReadonlyMap<string, NodeDecl>;
+  /** Instances in a topological order. */
+  readonly instances: ReadonlyMap<string, Instance>;
+  readonly byNode: ReadonlyMap<string, readonly string[]>;
+}
+
+const format = SchemaIssue.makeFormatterStandardSchemaV1();
+
+function paramFields(kind: StageKind): string[] {
+  const fields = (kind.params as unknown as { fields?: Record<string, unknown> }).fields;
+  return fields ? Object.keys(fields) : [];
+}
+
+/** Decode params; diagnostics point at the YAML value that caused each problem. */
+export function decodeParams(kind: StageKind, values: Record<string, unknown>, originOf: (key: string) => Origin, nodeOrigin: Origin):
+  { params?: Record<string, unknown>; diagnostics: Diagnostic[] } {
+  const r = Schema.decodeUnknownResult(kind.params as any)(values, { errors: "all", onExcessProperty: "error" }) as any;
+  if (r._tag === "Success") return { params: r.success, diagnostics: [] };
+  const diagnostics = format(r.failure.issue).issues.map(({ path, message }): Diagnostic => {
+    const key = String(path?.[0] ?? "");
+    const fields = paramFields(kind);
+    if (message === "Expected no excess property") {
+      const o = originOf(key);
+      const guess = didYouMean(key, fields);
+      return o.src.diag(o.path, `stage kind '${kind.name}' has no param '${key}'`, guess ? `did you mean '${guess}'?` : `its params are: ${fields.join(", ") || "(none)"}`, true);
+    }
+    if (message === "Missing key") {
+      return nodeOrigin.src.diag(nodeOrigin.path, `param '${key}' of '${kind.name}' is required and has no default`, `set params.${key}`, true);
+    }
+    const o = originOf(key);
+    const rest = (path ?? []).slice(1).map(String);
+    return o.src.diag([...o.path, ...rest], `param '${[key, ...rest].join(".")}': ${message}`, describeParam(kind, key));
+  });
+  return { diagnostics };
+}
+
+function describeParam(kind: StageKind, key: string): string | undefined {
+  const field = (kind.params as any).fields?.[key];
+  const doc = field?.ast ? (Schema.toJsonSchemaDocument(field).schema as any) : undefined;
+  if (!doc) return undefined;
+  const bits = [doc.description, doc.type && `type ${doc.type}`, doc.enum && `one of ${doc.enum.join(", ")}`,
+    doc.minimum !== undefined && `≥ ${doc.minimum}`, doc.maximum !== undefined && `≤ ${doc.maximum}`,
+    doc.exclusiveMinimum !== undefined && `> ${doc.exclusiveMinimum}`].filter(Boolean);
+  return bits.length ? `expected ${bits.join(", ")}` : undefined;
+}
+
+export async function buildGraph(exp: ResolvedExperiment, registry: Registry): Promise<Graph> {
+  const diagnostics: Diagnostic[] = [];
+  const decls = exp.pipeline.nodes;
+  const kinds = new Map<string, StageKind>();
+
+  for (const node of decls.values()) {
+    if (!registry.entries.has(node.uses)) {
+      const guess = didYouMean(node.uses, registry.names());
+      diagnostics.push(node.origin.src.diag([...node.origin.path, "uses"], `unknown stage kind '${node.uses}'`,
+        guess ? `did you mean '${guess}'?` : `available kinds: ${registry.names().join(", ")}; or add stages/${node.uses}.ts`));
+      continue;
+    }
+    try { kinds.set(node.name, await registry.load(node.uses)); } catch (e) {
+      if (e instanceof ConfigError) diagnostics.push(...e.diagnostics);
+      else diagnostics.push({ file: registry.entries.get(node.uses)!.file, message: `cannot load stage kind '${node.uses}': ${(e as Error).message}`, fix: "fix the module so it imports cleanly" });
+    }
+  }
+
+  // Wiring: every declared input connected, every connection to an existing, compatible output.
+  const edges = new Map<string, { port: string; from: string; output: string }[]>();
+  for (const node of decls.values()) {
+    const kind = kinds.get(node.name);
+    const list: { port: string; from: string; output: string }[] = [];
+    edges.set(node.name, list);
+    if (!kind) continue;
+    const at = (port: string) => [...node.origin.path, "inputs", port];
+    for (const port of Object.keys(kind.inputs)) {
+      if (!(port in node.inputs)) {
+        diagnostics.push(node.origin.src.diag(node.origin.path, `node '${node.name}' (${kind.name}) needs input '${port}'`,
+          `add \`inputs: { ${port}: <node>.<output> }\`${kind.inputs[port]!.description ? ` — ${kind.inputs[port]!.description}` : ""}`, true));
+      }
+    }
+    for (const [port, ref] of Object.entries(node.inputs)) {
+      const want = kind.inputs[port];
+      if (!want) {
+        const guess = didYouMean(port, Object.keys(kind.inputs));
+        diagnostics.push(node.origin.src.diag(at(port), `stage kind '${kind.name}' has no input '${port}'`, guess ? `did you mean '${guess}'?` : `its inputs are: ${Object.keys(kind.inputs).join(", ") || "(none)"}`, true));
+        continue;
+      }
+      const [from, output] = ref.split(".") as [string, string];
+      const up = decls.get(from);
+      if (!up) {
+        const guess = didYouMean(from, decls.keys());
+        diagnostics.push(node.origin.src.diag(at(port), `input '${port}' refers to unknown node '${from}'`, guess ? `did you mean '${guess}.${output}'?` : `nodes are: ${[...decls.keys()].join(", ")}`));
+        continue;
+      }
+      list.push({ port, from, output });
+      const upKind = kinds.get(from);
+      if (!upKind) continue;
+      const have = upKind.outputs[output];
+      if (!have) {
+        const guess = didYouMean(output, Object.keys(upKind.outputs));
+        diagnostics.push(node.origin.src.diag(at(port), `node '${from}' (${upKind.name}) has no output '${output}'`, guess ? `did you mean '${from}.${guess}'?` : `its outputs are: ${Object.keys(upKind.outputs).join(", ")}`));
+        continue;
+      }
+      for (const problem of portProblems(have, want)) {
+        diagnostics.push(node.origin.src.diag(at(port), `${from}.${output} cannot feed ${node.name}.${port}: ${problem}`, "connect an output of the matching type, or change the consumer's declared columns"));
+      }
+    }
+  }
+
+  const order = topoOrder(decls, edges, diagnostics);
+
+  // Params: base (pipeline defaults + experiment overrides), then every sweep point.
+  const baseParams = new Map<string, Record<string, unknown>>();
+  const points = new Map<string, { raw: Record<string, unknown>; params: Record<string, unknown> }[]>();
+  for (const node of decls.values()) {
+    const kind = kinds.get(node.name);
+    if (!kind) continue;
+    const sourced = exp.params.get(node.name) ?? new Map();
+    const base: Record<string, unknown> = {};
+    for (const [k, v] of sourced) base[k] = v.value;
+    const originOf = (key: string): Origin => sourced.get(key)?.origin ?? node.origin;
+    const sweep = exp.matrix.get(node.name);
+    if (!sweep) {
+      const r = decodeParams(kind, base, originOf, node.origin);
+      diagnostics.push(...r.diagnostics);
+      if (r.params) baseParams.set(node.name, r.params);
+      continue;
+    }
+    const list: { raw: Record<string, unknown>; params: Record<string, unknown> }[] = [];
+    sweep.points.forEach((point, i) => {
+      const sweepOrigin = (key: string): Origin => key in point
+        ? { src: sweep.origin.src, path: Array.isArray(exp.matrix.get(node.name)) ? [...sweep.origin.path, i, key] : [...sweep.origin.path, key] }
+        : originOf(key);
+      const r = decodeParams(kind, { ...base, ...point }, sweepOrigin, node.origin);
+      // Report each distinct problem once, not once per point of a cartesian sweep.
+      for (const d of r.diagnostics) if (!diagnostics.some((x) => x.line === d.line && x.col === d.col && x.message === d.message)) diagnostics.push(d);
+      if (r.params) list.push({ raw: point, params: r.params });
+    });
+    points.set(node.name, list);
+  }
+  if (diagnostics.length) throw new ConfigError({ diagnostics });
+
+  return expand(exp, order, decls, kinds, registry, edges, baseParams, points);
+}
+
+function portProblems(have: Port, want: Port): string[] {
+  if (have.kind !== want.kind) return [`it is a ${have.kind}, the input expects a ${want.kind}`];
+  if (have.kind === "table" && want.kind === "table") return specCompatibility(have.columns, want.columns);
+  if (have.kind === "file" && want.kind === "file" && have.ext !== want.ext) return [`it is a .${have.ext} file, the input expects .${want.ext}`];
+  return [];
+}
+
+function topoOrder(decls: ReadonlyMap<string, NodeDecl>, edges: Map<string, { port: string; from: string }[]>, diagnostics: Diagnostic[]): string[] {
+  const state = new Map<string, "visiting" | "done">();
+  const order: string[] = [];
+  const stack: string[] = [];
+  const visit = (n: string): boolean => {
+    const s = state.get(n);
+    if (s === "done") return true;
+    if (s === "visiting") {
+      const cycle = [...stack.slice(stack.indexOf(n)), n];
+      const consumer = cycle[1]!; // the node whose input closes the cycle
+      const decl = decls.get(consumer)!;
+      const e = edges.get(consumer)!.find((x) => x.from === n);
+      diagnostics.push(decl.origin.src.diag(e ? [...decl.origin.path, "inputs", e.port] : decl.origin.path,
+        `inputs form a cycle: ${cycle.join(" → ")}`, "a stage cannot depend on its own output; remove one of these inputs"));
+      return false;
+    }
+    state.set(n, "visiting");
+    stack.push(n);
+    let ok = true;
+    for (const e of edges.get(n) ?? []) if (decls.has(e.from)) ok = visit(e.from) && ok;
+    stack.pop();
+    state.set(n, "done");
+    order.push(n);
+    return ok;
+  };
+  for (const n of decls.keys()) if (!visit(n)) break;
+  return order;
+}
+
+function formatValue(v: unknown): string {
+  return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
+}
+
+function expand(
+  exp: ResolvedExperiment, order: string[], decls: ReadonlyMap<string, NodeDecl>, kinds: Map<string, StageKind>, registry: Registry,
+  edges: Map<string, { port: string; from: string; output: string }[]>,
+  baseParams: Map<string, Record<string, unknown>>, points: Map<string, { raw: Record<string, unknown>; params: Record<string, unknown> }[]>,
+): Graph {
+  // Axes of a node = swept nodes reachable upstream through non-join edges, plus itself.
+  const axes = new Map<string, string[]>();
+  for (const n of order) {
+    const kind = kinds.get(n)!;
+    const set = new Set<string>();
+    for (const e of edges.get(n)!) if (!kind.inputs[e.port]!.many) for (const a of axes.get(e.from)!) set.add(a);
+    if (points.has(n)) set.add(n);
+    axes.set(n, order.filter((x) => set.has(x))); // topological axis order keeps names stable
+  }
+  // Readable keys: `factor`, or `scale.factor` when two swept nodes share a param name.
+  const keyCount = new Map<string, number>();
+  for (const [, ps] of points) for (const k of new Set(ps.flatMap((p) => Object.keys(p.raw)))) keyCount.set(k, (keyCount.get(k) ?? 0) + 1);
+  const label = (axis: string, k: string) => ((keyCount.get(k) ?? 0) > 1 ? `${axis}.${k}` : k);
+
+  const instances = new Map<string, Instance>();
+  const byNode = new Map<string, string[]>();
+  const assignmentsOf = new Map<string, { assign: Record<string, number>; id: string; point: Record<string, unknown> }[]>();
+  for (const n of order) {
+    const kind = kinds.get(n)!;
+    const myAxes = axes.get(n)!;
+    let assigns: Record<string, number>[] = [{}];
+    for (const a of myAxes) assigns = assigns.flatMap((x) => points.get(a)!.map((_, i) => ({ ...x, [a]: i })));
+    const list: { assign: Record<string, number>; id: string; point: Record<string, unknown> }[] = [];
+    for (const assign of assigns) {
+      const point: Record<string, unknown> = {};
+      for (const a of myAxes) for (const [k, v] of Object.entries(points.get(a)![assign[a]!]!.raw)) point[label(a, k)] = v;
+      const id = myAxes.length ? `${n}[${Object.entries(point).map(([k, v]) => `${k}=${formatValue(v)}`).join(",")}]` : n;
+      const inputs: Record<string, InstanceRef | InstanceRef[]> = {};
+      const deps = new Set<string>();
+      for (const e of edges.get(n)!) {
+        const ups = assignmentsOf.get(e.from)!;
+        const matching = ups.filter((u) => Object.entries(u.assign).every(([a, i]) => !(a in assign) || assign[a] === i));
+        const refs = matching.map((u) => ({ instance: u.id, output: e.output, point: u.point }));
+        for (const r of refs) deps.add(r.instance);
+        inputs[e.port] = kind.inputs[e.port]!.many ? refs : refs[0]!;
+      }
+      const params = points.has(n) ? points.get(n)![assign[n]!]!.params : baseParams.get(n)!;
+      instances.set(id, { id, node: n, kind, kindFile: registry.entries.get(kind.name)!.file, params, point, inputs, deps: [...deps] });
+      list.push({ assign, id, point });
+    }
+    assignmentsOf.set(n, list);
+    byNode.set(n, list.map((x) => x.id));
+  }
+  return { experiment: exp.name, pipeline: exp.pipeline.name, nodes: order, nodeDecls: decls, instances, byNode };
+}

@@ -1,0 +1,125 @@
+import { readdir, rm, stat, unlink } from "node:fs/promises";
+import * as path from "node:path";
+import { sha256File } from "./hashing.js";
+import { acquire, isStale, tryAcquire, type Lease } from "./lock.js";
+import { LockTimeout } from "./errors.js";
+import type { Store } from "./store.js";
+
+/**
+ * Store maintenance (gc, verify) takes the workspace's exclusive maintenance lock; every run holds
+ * a run lease. A run registers first and then checks for maintenance, while maintenance locks
+ * first and then waits for runs: whichever order they race in, they never overlap.
+ */
+const maintenanceDir = (s: Store) => path.join(s.locksDir, "maintenance");
+const runsLockDir = (s: Store) => path.join(s.locksDir, "runs");
+
+export async function beginRun(store: Store, runId: string, onWait: (msg: string) => void): Promise<Lease> {
+  for (let told = false; ; ) {
+    const lease = (await tryAcquire(path.join(runsLockDir(store), runId), "run"))!;
+    if (!(await exists(maintenanceDir(store))) || (await isStale(maintenanceDir(store)))) return lease;
+    await lease.release();
+    if (!told) { told = true; onWait("waiting for `lcl gc`/`lcl verify` to finish"); }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function beginMaintenance(store: Store, purpose: string, onWait: (msg: string) => void, timeoutMs = 10 * 60_000): Promise<Lease> {
+  const lease = await acquire(maintenanceDir(store), purpose, { timeoutMs, onWait: (o) => onWait(`waiting for ${o?.purpose ?? "another maintenance task"} (pid ${o?.pid} on ${o?.host})`) });
+  if (!lease) throw new LockTimeout({ lock: maintenanceDir(store), owner: "another lcl gc/verify" });
+  for (let told = false; ; ) {
+    const active = await liveRuns(store);
+    if (!active.length) return lease;
+    if (!told) { told = true; onWait(`waiting for ${active.length} running lcl run(s) to finish`); }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function liveRuns(store: Store): Promise<string[]> {
+  const dir = runsLockDir(store);
+  const live: string[] = [];
+  for (const e of await readdir(dir).catch(() => [] as string[])) {
+    if (e.includes(".stale-")) continue;
+    const p = path.join(dir, e);
+    if (await isStale(p)) await rm(p, { recursive: true, force: true });
+    else live.push(e);
+  }
+  return live;
+}
+
+async function exists(p: string) { try { await stat(p); return true; } catch { return false; } }
+
+export interface GcReport {
+  readonly keptRecords: number;
+  readonly keptObjects: number;
+  readonly removed: readonly { readonly kind: "object" | "record" | "log" | "tmp"; readonly path: string; readonly bytes: number }[];
+  readonly freedBytes: number;
+  readonly dryRun: boolean;
+}
+
+/** Reference-counted GC: roots are every experiment ref plus the last `keepRuns` run records. */
+export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number }): Promise<GcReport> {
+  const rootFps = new Set<string>();
+  for (const name of await store.listRefs()) for (const s of Object.values((await store.readRef(name))?.stages ?? {})) if (s.fingerprint) rootFps.add(s.fingerprint);
+  const runs = await store.listRuns();
+  for (const id of runs.slice(Math.max(0, runs.length - opts.keepRuns))) {
+    for (const s of Object.values((await store.readRun(id))?.stages ?? {})) if (s.fingerprint) rootFps.add(s.fingerprint);
+  }
+  const liveObjects = new Set<string>();
+  const removed: { kind: "object" | "record" | "log" | "tmp"; path: string; bytes: number }[] = [];
+  let keptRecords = 0;
+  for await (const r of store.allRecords()) {
+    if (rootFps.has(r.fingerprint)) {
+      keptRecords++;
+      if (!r.failed) for (const o of Object.values((await store.readRecord(r.fingerprint))?.outputs ?? {})) liveObjects.add(o.object);
+      continue;
+    }
+    removed.push({ kind: "record", path: r.path, bytes: (await stat(r.path)).size });
+    const log = store.logPath(r.fingerprint);
+    if (!r.failed && (await exists(log))) removed.push({ kind: "log", path: log, bytes: (await stat(log)).size });
+  }
+  let keptObjects = 0;
+  for await (const o of store.allObjects()) {
+    if (liveObjects.has(o.hash)) keptObjects++;
+    else removed.push({ kind: "object", path: o.path, bytes: o.bytes });
+  }
+  const hour = 3_600_000;
+  for (const f of await readdir(store.tmpDir).catch(() => [] as string[])) {
+    const p = path.join(store.tmpDir, f);
+    const st = await stat(p).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > hour) removed.push({ kind: "tmp", path: p, bytes: st.isFile() ? st.size : 0 });
+  }
+  if (!opts.dryRun) {
+    // Records before objects: a crash mid-gc leaves unreferenced objects (harmless), never a record without its objects.
+    for (const kind of ["record", "log", "object", "tmp"] as const) {
+      for (const r of removed) if (r.kind === kind) await (kind === "tmp" ? rm(r.path, { recursive: true, force: true }) : unlink(r.path).catch(() => {}));
+    }
+  }
+  return { keptRecords, keptObjects, removed, freedBytes: removed.reduce((a, r) => a + r.bytes, 0), dryRun: opts.dryRun };
+}
+
+export interface VerifyReport {
+  readonly objects: number;
+  readonly bytes: number;
+  readonly corrupt: readonly { readonly hash: string; readonly quarantinedTo: string; readonly actual: string }[];
+  readonly brokenRecords: readonly { readonly fingerprint: string; readonly missing: readonly string[] }[];
+}
+
+/** Re-hash every object; corrupt ones go to quarantine/ (so they are never served) and their stages recompute. */
+export async function verify(store: Store, onProgress?: (done: number) => void): Promise<VerifyReport> {
+  const corrupt: { hash: string; quarantinedTo: string; actual: string }[] = [];
+  let objects = 0, bytes = 0;
+  for await (const o of store.allObjects()) {
+    const { hash } = await sha256File(o.path);
+    objects++; bytes += o.bytes;
+    onProgress?.(objects);
+    if (hash !== o.hash) corrupt.push({ hash: o.hash, actual: hash, quarantinedTo: await store.quarantine(o.hash) });
+  }
+  const brokenRecords: { fingerprint: string; missing: string[] }[] = [];
+  for await (const r of store.allRecords()) {
+    if (r.failed) continue;
+    const rec = await store.readRecord(r.fingerprint);
+    const missing = rec ? Object.entries(rec.outputs).filter(([, o]) => !store.hasObject(o.object)).map(([k]) => k) : ["(unreadable record)"];
+    if (missing.length) brokenRecords.push({ fingerprint: r.fingerprint, missing });
+  }
+  return { objects, bytes, corrupt, brokenRecords };
+}

@@ -1,0 +1,59 @@
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { StageKind } from "../sdk/stage.js";
+import { ConfigError } from "./errors.js";
+import { LCL_ROOT, type Workspace } from "./workspace.js";
+
+/**
+ * Stage kinds are modules named after the kind (`stages/<kind>.ts`), found in lcl's own
+ * `stages/` and in the workspace's, so a lab adds kinds in its own repository. Modules are
+ * imported lazily: validating an experiment loads only the kinds it uses.
+ */
+export interface KindEntry { readonly name: string; readonly file: string; readonly builtin: boolean }
+
+const MODULE = /^([a-z][a-z0-9-]*)\.(ts|mts|js|mjs)$/;
+
+export class Registry {
+  readonly entries = new Map<string, KindEntry>();
+  readonly #loaded = new Map<string, Promise<StageKind>>();
+
+  constructor(ws: Workspace) {
+    const dirs: [string, boolean][] = [[path.join(LCL_ROOT, "stages"), true]];
+    if (path.resolve(ws.stagesDir) !== path.resolve(LCL_ROOT, "stages")) dirs.push([ws.stagesDir, false]);
+    for (const [dir, builtin] of dirs) {
+      let files: string[] = [];
+      try { files = readdirSync(dir); } catch { continue; }
+      for (const f of files.sort()) {
+        const m = MODULE.exec(f);
+        if (!m || f.endsWith(".d.ts") || f.includes(".test.")) continue;
+        // Workspace kinds shadow built-ins of the same name on purpose (a lab's patched version).
+        this.entries.set(m[1]!, { name: m[1]!, file: path.join(dir, f), builtin });
+      }
+    }
+  }
+
+  names(): string[] { return [...this.entries.keys()].sort(); }
+
+  load(name: string): Promise<StageKind> {
+    let p = this.#loaded.get(name);
+    if (!p) {
+      const entry = this.entries.get(name);
+      if (!entry) return Promise.reject(new Error(`unknown stage kind ${name}`));
+      p = import(pathToFileURL(entry.file).href).then((mod) => validateKind(mod.default, entry));
+      this.#loaded.set(name, p);
+    }
+    return p;
+  }
+}
+
+function validateKind(k: unknown, entry: KindEntry): StageKind {
+  const problem = (msg: string) => new ConfigError({ diagnostics: [{ file: path.relative(process.cwd(), entry.file) || entry.file, message: msg, fix: "export default defineStage({ name, version, description, params, inputs, outputs, run })" }] });
+  if (!k || typeof k !== "object") throw problem("module has no default export of a stage kind");
+  const s = k as Partial<StageKind>;
+  if (s.name !== entry.name) throw problem(`stage kind is named '${String(s.name)}' but its file is '${path.basename(entry.file)}'; the name must equal the file name`);
+  if (!Number.isInteger(s.version)) throw problem("stage kind needs an integer `version`");
+  if (typeof s.run !== "function") throw problem("stage kind needs a `run(ctx)` function");
+  if (!s.params || !(typeof s.params === "object" || typeof s.params === "function") || !("ast" in s.params)) throw problem("stage kind needs `params`, an Effect Schema Struct (Schema.Struct({}) for none)");
+  return s as StageKind;
+}

@@ -1,0 +1,224 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { CodeDetail } from "./code-fingerprint.js";
+import { sha256 } from "./canonical.js";
+import { writeAtomic, writeJsonAtomic } from "./atomic.js";
+import { CorruptObject } from "./errors.js";
+import type { FingerprintData } from "./fingerprint.js";
+import type { ColumnSummary } from "./table/index.js";
+
+/**
+ * The content-addressed store. Objects are immutable and named by the sha256 of their bytes;
+ * records (JSON) say which objects a stage fingerprint produced. A record is written only after
+ * all its objects are in place, so a crash leaves either a complete result or none.
+ */
+
+export interface OutputRecord {
+  readonly kind: "table" | "tensors" | "json" | "file";
+  /** sha256 of the stored bytes: the object's name. */
+  readonly object: string;
+  /** Identity used downstream: the logical hash for tables/tensors (encoding-independent), else = object. */
+  readonly logical: string;
+  readonly bytes: number;
+  readonly format?: "arrow" | "parquet" | "json" | string;
+  readonly rows?: number;
+  readonly schema?: Readonly<Record<string, string>>;
+  readonly columns?: readonly ColumnSummary[];
+}
+
+export interface StageRecord {
+  readonly fingerprint: string;
+  readonly data: FingerprintData;
+  readonly codeDetail: CodeDetail;
+  /** Instance and experiment that first produced it (the record is shared by any identical instance). */
+  readonly instance: string;
+  readonly experiment: string;
+  readonly outputs: Readonly<Record<string, OutputRecord>>;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly backend: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly log: string;
+}
+
+export interface FailureRecord {
+  readonly fingerprint: string;
+  readonly data: FingerprintData;
+  readonly codeDetail: CodeDetail;
+  readonly instance: string;
+  readonly error: string;
+  readonly at: string;
+  readonly log: string;
+}
+
+export type StageStatus = "cached" | "ran" | "failed" | "skipped" | "interrupted";
+
+export interface RunStage {
+  readonly node: string;
+  readonly fingerprint?: string;
+  readonly status: StageStatus;
+  readonly durationMs?: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly error?: string;
+}
+
+export interface RunRecord {
+  readonly id: string;
+  readonly experiment: string;
+  readonly argv: readonly string[];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly status: "ok" | "failed" | "interrupted";
+  readonly backend: string;
+  readonly host: string;
+  readonly stages: Readonly<Record<string, RunStage>>;
+}
+
+/** Latest known state of each instance of an experiment (merged across partial runs). */
+export interface ExperimentRef {
+  readonly experiment: string;
+  readonly run: string;
+  readonly updatedAt: string;
+  readonly stages: Readonly<Record<string, RunStage>>;
+}
+
+const HEX = /^[0-9a-f]{64}$/;
+
+export class Store {
+  readonly objectsDir: string;
+  readonly tmpDir: string;
+  readonly stagesDir: string;
+  readonly runsDir: string;
+  readonly refsDir: string;
+  readonly logsDir: string;
+  readonly locksDir: string;
+  readonly quarantineDir: string;
+  readonly cacheDir: string;
+  /** Objects already verified in this process: hash once per run, never twice. */
+  readonly #verified = new Set<string>();
+
+  constructor(readonly root: string) {
+    this.objectsDir = path.join(root, "objects");
+    this.tmpDir = path.join(root, "tmp");
+    this.stagesDir = path.join(root, "stages");
+    this.runsDir = path.join(root, "runs");
+    this.refsDir = path.join(root, "refs");
+    this.logsDir = path.join(root, "logs");
+    this.locksDir = path.join(root, "locks");
+    this.quarantineDir = path.join(root, "quarantine");
+    this.cacheDir = path.join(root, "cache");
+  }
+
+  objectPath(hash: string): string { return path.join(this.objectsDir, hash.slice(0, 2), hash.slice(2)); }
+  recordPath(fp: string): string { return path.join(this.stagesDir, fp.slice(0, 2), `${fp}.json`); }
+  failurePath(fp: string): string { return path.join(this.stagesDir, fp.slice(0, 2), `${fp}.failed.json`); }
+  logPath(fp: string): string { return path.join(this.logsDir, fp.slice(0, 2), `${fp}.log`); }
+
+  async putBytes(bytes: Uint8Array): Promise<{ hash: string; bytes: number }> {
+    const hash = sha256(bytes);
+    const dest = this.objectPath(hash);
+    if (!existsSync(dest)) await writeAtomic(dest, bytes, this.tmpDir);
+    this.#verified.add(hash);
+    return { hash, bytes: bytes.byteLength };
+  }
+
+  hasObject(hash: string): boolean { return existsSync(this.objectPath(hash)); }
+
+  /** Read and verify; a corrupt object is moved to quarantine and never returned. */
+  async readObject(hash: string): Promise<Uint8Array> {
+    const p = this.objectPath(hash);
+    const bytes = await readFile(p);
+    if (!this.#verified.has(hash)) {
+      const actual = sha256(bytes);
+      if (actual !== hash) {
+        await this.quarantine(hash);
+        throw new CorruptObject({ hash, path: p, actual });
+      }
+      this.#verified.add(hash);
+    }
+    return bytes;
+  }
+
+  async quarantine(hash: string): Promise<string> {
+    const dest = path.join(this.quarantineDir, `${hash}.${Date.now()}`);
+    await mkdir(this.quarantineDir, { recursive: true });
+    await rename(this.objectPath(hash), dest).catch(() => {});
+    this.#verified.delete(hash);
+    return dest;
+  }
+
+  async readRecord(fp: string): Promise<StageRecord | undefined> { return readJson(this.recordPath(fp)); }
+  async readFailure(fp: string): Promise<FailureRecord | undefined> { return readJson(this.failurePath(fp)); }
+
+  /** A cache hit needs the record and every object it names. */
+  async usableRecord(fp: string): Promise<StageRecord | undefined> {
+    const r = await this.readRecord(fp);
+    if (!r) return undefined;
+    for (const o of Object.values(r.outputs)) if (!this.hasObject(o.object)) return undefined;
+    return r;
+  }
+
+  async writeRecord(r: StageRecord) {
+    await writeJsonAtomic(this.recordPath(r.fingerprint), r, this.tmpDir);
+    await unlink(this.failurePath(r.fingerprint)).catch(() => {});
+  }
+  async writeFailure(r: FailureRecord) { await writeJsonAtomic(this.failurePath(r.fingerprint), r, this.tmpDir); }
+
+  newRunId(): string {
+    const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
+    return `${t}-${randomBytes(3).toString("hex")}`;
+  }
+  async writeRun(r: RunRecord) { await writeJsonAtomic(path.join(this.runsDir, `${r.id}.json`), r, this.tmpDir); }
+  async readRun(id: string): Promise<RunRecord | undefined> { return readJson(path.join(this.runsDir, `${id}.json`)); }
+  async listRuns(): Promise<string[]> {
+    try { return (await readdir(this.runsDir)).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort(); } catch { return []; }
+  }
+
+  refPath(experiment: string) { return path.join(this.refsDir, `${experiment}.json`); }
+  async readRef(experiment: string): Promise<ExperimentRef | undefined> { return readJson(this.refPath(experiment)); }
+  async writeRef(r: ExperimentRef) { await writeJsonAtomic(this.refPath(r.experiment), r, this.tmpDir); }
+  async listRefs(): Promise<string[]> {
+    try { return (await readdir(this.refsDir)).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort(); } catch { return []; }
+  }
+
+  async *allObjects(): AsyncGenerator<{ hash: string; path: string; bytes: number }> {
+    let dirs: string[] = [];
+    try { dirs = (await readdir(this.objectsDir)).sort(); } catch { return; }
+    for (const d of dirs) {
+      for (const f of (await readdir(path.join(this.objectsDir, d)).catch(() => [] as string[])).sort()) {
+        const hash = d + f;
+        if (!HEX.test(hash)) continue;
+        const p = path.join(this.objectsDir, d, f);
+        yield { hash, path: p, bytes: (await stat(p)).size };
+      }
+    }
+  }
+
+  async *allRecords(): AsyncGenerator<{ fingerprint: string; path: string; failed: boolean }> {
+    let dirs: string[] = [];
+    try { dirs = (await readdir(this.stagesDir)).sort(); } catch { return; }
+    for (const d of dirs) {
+      for (const f of (await readdir(path.join(this.stagesDir, d)).catch(() => [] as string[])).sort()) {
+        const m = /^([0-9a-f]{64})(\.failed)?\.json$/.exec(f);
+        if (m) yield { fingerprint: m[1]!, path: path.join(this.stagesDir, d, f), failed: !!m[2] };
+      }
+    }
+  }
+}
+
+export const hostName = os.hostname();
+
+async function readJson<T>(p: string): Promise<T | undefined> {
+  try { return JSON.parse(await readFile(p, "utf8")) as T; } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (e instanceof SyntaxError) return undefined; // torn by a foreign writer: treat as absent, it will be recomputed
+    throw e;
+  }
+}

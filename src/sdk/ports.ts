@@ -1,0 +1,57 @@
+import type * as arrow from "apache-arrow";
+import type { TableSpec } from "../engine/table/index.js";
+
+/**
+ * Typed stage ports. An output is a table (Arrow schema declared up front, so the engine can
+ * check producer/consumer compatibility before anything runs), a tensor set, a JSON value or a
+ * file. `many: true` on an input makes the stage a join: it receives every sweep variant.
+ */
+export interface TablePort { readonly kind: "table"; readonly columns: TableSpec; readonly format?: "arrow" | "parquet"; readonly many?: boolean; readonly description?: string }
+export interface TensorsPort { readonly kind: "tensors"; readonly many?: boolean; readonly description?: string }
+export interface JsonPort { readonly kind: "json"; readonly many?: boolean; readonly description?: string }
+export interface FilePort { readonly kind: "file"; readonly ext: string; readonly many?: boolean; readonly description?: string }
+export type Port = TablePort | TensorsPort | JsonPort | FilePort;
+export type Ports = Readonly<Record<string, Port>>;
+
+type Opts<P> = Omit<P, "kind" | "columns" | "ext">;
+export const port = {
+  /** Arrow table; `format: "parquet"` stores it as Parquet for reading outside lcl (DuckDB, pandas, R). */
+  table: <const C extends TableSpec, const O extends Opts<TablePort>>(columns: C, opts?: O) => ({ kind: "table", columns, ...opts }) as { kind: "table"; columns: C } & O,
+  tensors: <const O extends Opts<TensorsPort>>(opts?: O) => ({ kind: "tensors", ...opts }) as { kind: "tensors" } & O,
+  json: <const O extends Opts<JsonPort>>(opts?: O) => ({ kind: "json", ...opts }) as { kind: "json" } & O,
+  file: <const O extends Opts<FilePort>>(ext: string, opts?: O) => ({ kind: "file", ext, ...opts }) as { kind: "file"; ext: string } & O,
+};
+
+export type DType = "float32" | "int32" | "uint8" | "float64";
+export type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
+export interface Tensor { readonly shape: readonly number[]; readonly dtype: DType; readonly data: TypedArray }
+export type TensorSet = Readonly<Record<string, Tensor>>;
+
+export interface TableReader { read(): Promise<arrow.Table>; readonly path: string }
+export interface TensorsReader { read(): Promise<TensorSet>; readonly path: string }
+export interface JsonReader { read(): Promise<unknown>; readonly path: string }
+export interface FileReader { read(): Promise<Uint8Array>; readonly path: string }
+
+export interface TableWriter { write(table: arrow.Table | Record<string, unknown>): Promise<void> }
+export interface TensorsWriter { write(tensors: TensorSet): Promise<void> }
+export interface JsonWriter { write(value: unknown): Promise<void> }
+export interface FileWriter { write(bytes: Uint8Array | string): Promise<void> }
+
+type ReaderOf<P extends Port> =
+  P extends TablePort ? TableReader : P extends TensorsPort ? TensorsReader : P extends JsonPort ? JsonReader : FileReader;
+type WriterOf<P extends Port> =
+  P extends TablePort ? TableWriter : P extends TensorsPort ? TensorsWriter : P extends JsonPort ? JsonWriter : FileWriter;
+
+/** One upstream variant delivered to a join input. */
+export interface Variant<R> {
+  /** Stable, readable instance name, e.g. `scale[factor=2,seed=1]`. */
+  readonly label: string;
+  /** The sweep values that distinguish this variant. */
+  readonly point: Readonly<Record<string, unknown>>;
+  readonly input: R;
+}
+
+export type InputReaders<I extends Ports> = {
+  readonly [K in keyof I]: I[K] extends { many: true } ? ReadonlyArray<Variant<ReaderOf<I[K]>>> : ReaderOf<I[K]>;
+};
+export type OutputWriters<O extends Ports> = { readonly [K in keyof O]: WriterOf<O[K]> };

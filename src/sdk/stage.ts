@@ -1,0 +1,46 @@
+import type { Schema } from "effect";
+import type { Rng } from "./rng.js";
+import type { InputReaders, OutputWriters, Ports } from "./ports.js";
+
+export interface StageContext<P, I extends Ports, O extends Ports> {
+  /** Params decoded by the stage's schema, defaults applied. */
+  readonly params: P;
+  readonly inputs: InputReaders<I>;
+  readonly outputs: OutputWriters<O>;
+  /** Seeded from the stage fingerprint: same inputs, params, code and backend → same stream. */
+  readonly rng: Rng;
+  /** Writes to the stage's log file (and the console with --verbose). */
+  log(message: string): void;
+  /** Progress for the live display; `total` may be omitted for indeterminate work. */
+  progress(done: number, total?: number, note?: string): void;
+  /** Numbers recorded with the stage result; `lcl diff` shows their deltas. */
+  metric(name: string, value: number): void;
+  /** Aborted when the user interrupts (Ctrl-C) or a sibling fails without --keep-going. */
+  readonly signal: AbortSignal;
+  /** Compute backend the fingerprint was taken with (e.g. "cpu"). */
+  readonly backend: string;
+  /** Private scratch directory, deleted after a successful run. */
+  readonly scratchDir: string;
+}
+
+export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = Ports, O extends Ports = Ports> {
+  /** Kebab-case, equal to the module's file name (`stages/<name>.ts`). */
+  readonly name: string;
+  /** Bump to invalidate results on purpose (e.g. a fixed bug outside the stage's own code). */
+  readonly version: number;
+  readonly description: string;
+  /** An Effect Schema Struct: the one source of truth for param types, defaults and docs. */
+  readonly params: S;
+  readonly inputs: I;
+  readonly outputs: O;
+  /** Environment variables that change results; their values enter the fingerprint. */
+  readonly env?: readonly string[];
+  /** Whether results depend on the compute backend (then its name and version enter the fingerprint). */
+  readonly usesBackend?: boolean;
+  run(ctx: StageContext<S["Type"], I, O>): Promise<void>;
+}
+
+/** Identity at runtime; exists so TypeScript infers params/inputs/outputs types for `run`. */
+export function defineStage<S extends Schema.Top, const I extends Ports, const O extends Ports>(kind: StageKind<S, I, O>): StageKind<S, I, O> {
+  return kind;
+}

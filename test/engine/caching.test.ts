@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Rig } from "../helpers/rig.js";
+import { files, experiments } from "./fixtures.js";
+
+let rig: Rig;
+afterEach(() => rig?.dispose());
+
+describe("rerun only what changed", () => {
+  it("runs everything once, then nothing, then only the changed branch", async () => {
+    rig = new Rig(files(), { toyStages: true });
+    const first = await rig.lcl(["run"]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "ran", scale: "ran", join: "ran" });
+
+    const again = await rig.lcl(["run"]);
+    expect(again.code).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "cached", scale: "cached", join: "cached" });
+
+    rig.write("experiments.yaml", experiments("    params:\n      scale: { factor: 3 }\n"));
+    const plan = await rig.lcl(["plan"]);
+    expect(plan.stdout).toMatch(/stale\s+scale/);
+    expect(plan.stdout).toContain("params.factor: 2 → 3");
+    expect(plan.stdout).not.toMatch(/src/);
+    const why = await rig.lcl(["why", "base", "scale"]);
+    expect(why.stdout).toContain("params.factor: 2 → 3");
+
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "cached", scale: "ran", join: "ran" });
+  });
+
+  it("early cutoff: a rerun with identical outputs leaves downstream cached", async () => {
+    rig = new Rig(files(), { toyStages: true });
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    rig.write("experiments.yaml", experiments("    params:\n      scale: { label: renamed }\n"));
+    const r = await rig.lcl(["run"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "cached", scale: "ran", join: "cached" });
+    expect(r.stderr).toContain("outputs unchanged");
+  });
+
+  it("why names code changes by function, and ignores comment/format-only edits", async () => {
+    rig = new Rig(files(), { toyStages: true });
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    const src = rig.read("stages/t-scale.ts");
+    rig.write("stages/t-scale.ts", src.replace("function scale(x: number, f: number) {", "// a new comment\nfunction   scale(x: number,f: number)   {\n\n"));
+    const cosmetic = await rig.lcl(["why", "scale"]);
+    expect(cosmetic.stdout).toContain("cached");
+    rig.write("stages/t-scale.ts", src.replace("return x * f;", "return x * f + 1;"));
+    const why = await rig.lcl(["why", "scale"]);
+    expect(why.stdout).toMatch(/code: stages\/t-scale\.ts changed \(function scale\)/);
+  });
+
+  it("why reports an upstream output change as an input hash change", async () => {
+    rig = new Rig(files(), { toyStages: true });
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    rig.write("experiments.yaml", experiments("    params:\n      src: { offset: 5 }\n"));
+    const pending = await rig.lcl(["why", "scale"]);
+    expect(pending.stdout).toMatch(/pending[\s\S]*waits for src/);
+    expect((await rig.lcl(["run", "base", "src"])).code).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "ran" });
+    const why = await rig.lcl(["why", "scale"]);
+    expect(why.stdout).toMatch(/input table: [0-9a-f]{10}… → [0-9a-f]{10}…/);
+  });
+
+  it("why reports a backend change for stages that declare they depend on it", async () => {
+    rig = new Rig({
+      "pipelines/p.yaml": "nodes:\n  src: { uses: t-source }\n  info: { uses: t-backend, inputs: { table: src.table } }\n",
+      "experiments.yaml": "experiments:\n  b: { pipeline: p }\n",
+    }, { toyStages: true });
+    expect((await rig.lcl(["run"], { LCL_BACKEND: "cpu" })).code).toBe(0);
+    const why = await rig.lcl(["why", "b", "info"], { LCL_BACKEND: "wasm" });
+    expect(why.stdout).toContain("backend: cpu@forced → wasm@forced");
+    const src = await rig.lcl(["why", "b", "src"], { LCL_BACKEND: "wasm" });
+    expect(src.stdout).toContain("cached"); // backend-independent stages keep their cache
+  });
+});

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Rig } from "../helpers/rig.js";
+import { files } from "./fixtures.js";
+
+let rig: Rig;
+afterEach(() => rig?.dispose());
+
+const sweep = (factors: string, extra = "") => files(`  sweep:
+    extends: base
+    matrix:
+      scale: { factor: [${factors}] }
+${extra}`);
+
+describe("sweeps", () => {
+  it("fans a node and its downstream out with readable names; the join receives every variant", async () => {
+    rig = new Rig(sweep("1, 2, 3"), { toyStages: true });
+    const r = await rig.lcl(["run", "sweep"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "ran", "scale[factor=1]": "ran", "scale[factor=2]": "ran", "scale[factor=3]": "ran", join: "ran" });
+    const show = await rig.lcl(["show", "sweep", "join", "--json"]);
+    const rec = JSON.parse(show.stdout)[0];
+    expect(Object.keys(rec.data.inputs.tables)).toEqual(["scale[factor=1]", "scale[factor=2]", "scale[factor=3]"]);
+  });
+
+  it("caches per variant: adding a value runs only the new variant and the join", async () => {
+    rig = new Rig(sweep("1, 2"), { toyStages: true });
+    expect((await rig.lcl(["run", "sweep"])).code).toBe(0);
+    rig.write("experiments.yaml", sweep("1, 2, 4")["experiments.yaml"]);
+    expect((await rig.lcl(["run", "sweep"])).code).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "cached", "scale[factor=1]": "cached", "scale[factor=2]": "cached", "scale[factor=4]": "ran", join: "ran" });
+    // The base experiment's scale (factor 2) is the very same computation as the sweep's factor=2 variant.
+    expect((await rig.lcl(["run", "base"])).code).toBe(0);
+    expect(rig.statuses()).toMatchObject({ src: "cached", scale: "cached" });
+  });
+
+  it("a failed variant shows as failed; --keep-going finishes the others; the fix resumes only what is missing", async () => {
+    rig = new Rig(files(`  sweep:
+    extends: base
+    params:
+      scale: { work_ms: 50 }
+    matrix:
+      scale: [ { factor: 1 }, { factor: 2, fail: true }, { factor: 3 } ]
+`), { toyStages: true });
+    const r = await rig.lcl(["run", "sweep", "--keep-going", "-j", "1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("asked to fail");
+    expect(rig.statuses()).toEqual({ src: "ran", "scale[factor=1]": "ran", "scale[factor=2,fail=true]": "failed", "scale[factor=3]": "ran", join: "skipped" });
+    const status = await rig.lcl(["status", "sweep"]);
+    expect(status.stdout).toMatch(/failed\s+scale\[factor=2,fail=true\]/);
+    rig.write("experiments.yaml", files(`  sweep:
+    extends: base
+    params:
+      scale: { work_ms: 50 }
+    matrix:
+      scale: [ { factor: 1 }, { factor: 2, fail: false }, { factor: 3 } ]
+`)["experiments.yaml"]);
+    expect((await rig.lcl(["run", "sweep"])).code).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "cached", "scale[factor=1]": "cached", "scale[factor=2,fail=false]": "ran", "scale[factor=3]": "cached", join: "ran" });
+  });
+
+  it("two swept nodes give a product, with each downstream instance wired to its own upstream variant", async () => {
+    rig = new Rig(files(`  grid:
+    extends: base
+    matrix:
+      src: { offset: [0, 10] }
+      scale: { factor: [1, 2] }
+`), { toyStages: true });
+    const dag = await rig.lcl(["dag", "grid"]);
+    expect(dag.code, dag.stderr).toBe(0);
+    expect(dag.stdout).toContain("scale[offset=10,factor=2]  [t-scale]  table ← src[offset=10].table");
+    expect(dag.stdout).toContain("join  [t-join]  tables ← [4 variants of scale.table]");
+  });
+});

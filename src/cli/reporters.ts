@@ -35,7 +35,7 @@ export function makeReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Eve
         return;
       case "stage-start":
         running.set(e.id, { start: Date.now() });
-        if (!tty) print(`${c.cyan("▶")} ${e.id} ${c.dim(`(${e.reason})`)}`);
+        if (!tty && !opts.quiet) print(`${c.cyan("▶")} ${e.id} ${c.dim(`(${e.reason})`)}`);
         else status();
         return;
       case "stage-progress": {
@@ -46,7 +46,7 @@ export function makeReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Eve
       case "stage-log": print(c.dim(`  ${e.id}: ${e.message}`)); return;
       case "stage-done":
         running.delete(e.id); finished++; ran++;
-        print(`${c.green("✓")} ${e.id} ${c.dim(`${ms(e.durationMs)} ${short(e.fingerprint)}${e.unchangedOutputs ? " · outputs unchanged, downstream stays cached" : ""}`)}`);
+        if (!opts.quiet) print(`${c.green("✓")} ${e.id} ${c.dim(`${ms(e.durationMs)} ${short(e.fingerprint)}${e.unchangedOutputs ? " · outputs unchanged, downstream stays cached" : ""}`)}`);
         return;
       case "stage-failed":
         running.delete(e.id); finished++; failed++;
@@ -54,7 +54,7 @@ export function makeReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Eve
         return;
       case "stage-skipped":
         finished++; skipped++;
-        print(`${c.yellow("-")} ${e.id} ${c.dim(e.reason)}`);
+        if (!opts.quiet) print(`${c.yellow("-")} ${e.id} ${c.dim(e.reason)}`);
         return;
       case "waiting":
         print(c.dim(`… ${e.id}: waiting for ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host} (${e.owner.purpose})` : "another process"} computing the same stage`));

@@ -88,9 +88,12 @@ function decodeWith<S extends Schema.Top>(schema: S, src: YamlSource, allowedKey
     const ypath = (p ?? []).map((k) => (typeof k === "number" ? k : String(k)));
     if (message === "Expected no excess property") {
       const key = String(ypath[ypath.length - 1]);
-      const allowed = allowedKeys(ypath.slice(0, -1)) ?? [];
-      const guess = didYouMean(key, allowed);
-      return src.diag(ypath, `unknown key '${key}'`, guess ? `did you mean '${guess}'?` : `allowed keys here: ${allowed.join(", ")}`, true);
+      const allowed = allowedKeys(ypath.slice(0, -1));
+      if (allowed === undefined && !NAME.test(key)) {
+        return src.diag(ypath, `invalid name '${key}': names start with a letter and use letters, digits, '-' or '_'`, "rename it", true);
+      }
+      const guess = didYouMean(key, allowed ?? []);
+      return src.diag(ypath, `unknown key '${key}'`, guess ? `did you mean '${guess}'?` : `allowed keys here: ${(allowed ?? []).join(", ")}`, true);
     }
     if (message === "Missing key") {
       return src.diag(ypath, `missing required key '${ypath[ypath.length - 1]}'`, "add it", true);

@@ -68,12 +68,34 @@ function outputDiff(name: string, a?: OutputRecord, b?: OutputRecord): OutputDif
   return d;
 }
 
+/**
+ * Pair instances by id; leftovers of the same node are paired across a sweep boundary
+ * (`numbers` ↔ each `numbers[offset=…]`), so a plain experiment and its sweep compare usefully.
+ */
+function alignInstances(A: Side, B: Side): [string | undefined, string | undefined][] {
+  const node = (id: string) => id.replace(/\[.*$/, "");
+  const pairs: [string | undefined, string | undefined][] = [];
+  const onlyA = [...A.stages.keys()].filter((k) => !B.stages.has(k));
+  const onlyB = [...B.stages.keys()].filter((k) => !A.stages.has(k));
+  const usedA = new Set<string>(), usedB = new Set<string>();
+  for (const id of new Set([...A.stages.keys(), ...B.stages.keys()])) if (A.stages.has(id) && B.stages.has(id)) pairs.push([id, id]);
+  for (const n of new Set([...onlyA, ...onlyB].map(node))) {
+    const as = onlyA.filter((k) => node(k) === n), bs = onlyB.filter((k) => node(k) === n);
+    if (as.length === 1 && bs.length >= 1) { for (const b of bs) { pairs.push([as[0], b]); usedB.add(b); } usedA.add(as[0]!); }
+    else if (bs.length === 1 && as.length > 1) { for (const a of as) { pairs.push([a, bs[0]]); usedA.add(a); } usedB.add(bs[0]!); }
+  }
+  for (const a of onlyA) if (!usedA.has(a)) pairs.push([a, undefined]);
+  for (const b of onlyB) if (!usedB.has(b)) pairs.push([undefined, b]);
+  return pairs;
+}
+
 export async function diffSides(store: Store, A: Side, B: Side): Promise<DagDiff> {
-  const ids = [...new Set([...A.stages.keys(), ...B.stages.keys()])];
+  const pairs = alignInstances(A, B);
   const stages: StageDiff[] = [];
   const load = async (fp?: string): Promise<StageRecord | undefined> => (fp ? store.readRecord(fp) : undefined);
-  for (const id of ids) {
-    const a = A.stages.get(id), b = B.stages.get(id);
+  for (const [ia, ib] of pairs) {
+    const a = ia !== undefined ? A.stages.get(ia) : undefined, b = ib !== undefined ? B.stages.get(ib) : undefined;
+    const id = ia === undefined ? ib! : ib === undefined || ia === ib ? ia : `${ia} ↔ ${ib}`;
     const base = { id, ...(a?.fingerprint ? { a: a.fingerprint } : {}), ...(b?.fingerprint ? { b: b.fingerprint } : {}) };
     if (!a || !b) { stages.push({ ...base, status: a ? "only-a" : "only-b", causes: [], outputs: [], metrics: [] }); continue; }
     if (a.fingerprint && a.fingerprint === b.fingerprint) { stages.push({ ...base, status: "same", causes: [], outputs: [], metrics: [] }); continue; }

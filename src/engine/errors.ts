@@ -12,19 +12,27 @@ export interface Diagnostic {
 }
 
 /** Invalid YAML, params, wiring or CLI usage: nothing ran. Exit code 2. */
-export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly diagnostics: readonly Diagnostic[] }> {}
+export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly diagnostics: readonly Diagnostic[] }> {
+  override get message() { return this.diagnostics.map(formatDiagnostic).join("\n"); }
+}
 
 /** One or more stages failed (their records say why). Exit code 1. */
 export class StageFailed extends Data.TaggedError("StageFailed")<{ readonly instance: string; readonly message: string; readonly cause?: unknown }> {}
 
 /** The store holds an object whose bytes do not match its name. Exit code 3. */
-export class CorruptObject extends Data.TaggedError("CorruptObject")<{ readonly hash: string; readonly path: string; readonly actual: string }> {}
+export class CorruptObject extends Data.TaggedError("CorruptObject")<{ readonly hash: string; readonly path: string; readonly actual: string }> {
+  override get message() { return `corrupt object ${this.hash.slice(0, 12)}… (its bytes hash to ${this.actual.slice(0, 12)}…); quarantined — the stage that produced it reruns next time`; }
+}
 
 /** Could not take a lock in time. Exit code 4. */
-export class LockTimeout extends Data.TaggedError("LockTimeout")<{ readonly lock: string; readonly owner: string }> {}
+export class LockTimeout extends Data.TaggedError("LockTimeout")<{ readonly lock: string; readonly owner: string }> {
+  override get message() { return `timed out waiting for ${this.owner} (lock ${this.lock})`; }
+}
 
 /** Something named on the command line does not exist (experiment, node, run, hash). Exit code 2. */
-export class NotFound extends Data.TaggedError("NotFound")<{ readonly what: string; readonly name: string; readonly hint?: string }> {}
+export class NotFound extends Data.TaggedError("NotFound")<{ readonly what: string; readonly name: string; readonly hint?: string }> {
+  override get message() { return `no ${this.what} '${this.name}'${this.hint ? ` — ${this.hint}` : ""}`; }
+}
 
 export type LclError = ConfigError | StageFailed | CorruptObject | LockTimeout | NotFound;
 

@@ -10,7 +10,7 @@ export class YamlSource {
   readonly syntaxErrors: Diagnostic[];
 
   constructor(readonly file: string, readonly text: string) {
-    this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: false, uniqueKeys: true });
+    this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: true, uniqueKeys: true });
     this.syntaxErrors = [...this.doc.errors, ...this.doc.warnings].map((e) => {
       const pos = e.linePos?.[0];
       return {

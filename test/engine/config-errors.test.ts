@@ -23,13 +23,13 @@ const cases: Case[] = [
   { name: "param out of range in the pipeline file", pipeline: pipeline.replace("uses: t-source", "uses: t-source\n    params: { n: -3 }"), file: "pipelines/p.yaml", line: 6, message: /param 'n'/ },
   { name: "unknown param", experiments: EXP + "    params:\n      scale: { factr: 3 }\n", file: "experiments.yaml", line: 6, col: 16, message: /stage kind 't-scale' has no param 'factr'/, fix: /did you mean 'factor'/ },
   { name: "params for a node the pipeline lacks", experiments: EXP + "    params:\n      scael: { factor: 3 }\n", file: "experiments.yaml", line: 6, col: 7, message: /pipeline 'p' has no node 'scael'/, fix: /did you mean 'scale'/ },
-  { name: "unknown stage kind", pipeline: pipeline.replace("uses: t-scale", "uses: t-scal"), file: "pipelines/p.yaml", line: 6, message: /unknown stage kind 't-scal'/, fix: /did you mean 't-scale'/ },
+  { name: "unknown stage kind", pipeline: pipeline.replace("uses: t-scale", "uses: t-scal"), file: "pipelines/p.yaml", line: 7, message: /unknown stage kind 't-scal'/, fix: /did you mean 't-scale'/ },
   { name: "missing input", pipeline: "nodes:\n  src: { uses: t-source }\n  scale: { uses: t-scale }\n", file: "pipelines/p.yaml", line: 3, message: /node 'scale' \(t-scale\) needs input 'table'/, fix: /inputs: \{ table:/ },
-  { name: "dangling input", pipeline: pipeline.replace("table: src.table", "table: srx.table"), file: "pipelines/p.yaml", line: 7, message: /unknown node 'srx'/, fix: /did you mean 'src.table'/ },
-  { name: "unknown output", pipeline: pipeline.replace("table: src.table", "table: src.tabel"), file: "pipelines/p.yaml", line: 7, message: /node 'src' \(t-source\) has no output 'tabel'/, fix: /did you mean 'src.table'/ },
-  { name: "unknown input port", pipeline: pipeline.replace("{ table: src.table }", "{ table: src.table, extra: src.table }"), file: "pipelines/p.yaml", line: 7, message: /has no input 'extra'/ },
-  { name: "malformed input reference", pipeline: pipeline.replace("table: src.table", "table: src"), file: "pipelines/p.yaml", line: 7, message: /an input is written <node>.<output>/ },
-  { name: "cycle", pipeline: "nodes:\n  a: { uses: t-scale, inputs: { table: b.table } }\n  b: { uses: t-scale, inputs: { table: a.table } }\n", file: "pipelines/p.yaml", line: 2, message: /inputs form a cycle: a → b → a|inputs form a cycle: b → a → b/, fix: /remove one/ },
+  { name: "dangling input", pipeline: pipeline.replace("table: src.table", "table: srx.table"), file: "pipelines/p.yaml", line: 8, col: 22, message: /unknown node 'srx'/, fix: /did you mean 'src.table'/ },
+  { name: "unknown output", pipeline: pipeline.replace("table: src.table", "table: src.tabel"), file: "pipelines/p.yaml", line: 8, message: /node 'src' \(t-source\) has no output 'tabel'/, fix: /did you mean 'src.table'/ },
+  { name: "unknown input port", pipeline: pipeline.replace("{ table: src.table }", "{ table: src.table, extra: src.table }"), file: "pipelines/p.yaml", line: 8, message: /has no input 'extra'/ },
+  { name: "malformed input reference", pipeline: pipeline.replace("table: src.table", "table: src"), file: "pipelines/p.yaml", line: 8, message: /an input is written <node>.<output>/ },
+  { name: "cycle", pipeline: "nodes:\n  a: { uses: t-scale, inputs: { table: b.table } }\n  b: { uses: t-scale, inputs: { table: a.table } }\n", file: "pipelines/p.yaml", line: 3, message: /inputs form a cycle: a → b → a|inputs form a cycle: b → a → b/, fix: /remove one/ },
   { name: "port kind mismatch", pipeline: pipeline + "  again:\n    uses: t-scale\n    inputs: { table: join.summary }\n", file: "pipelines/p.yaml", line: 14, message: /join.summary cannot feed again.table: it is a json, the input expects a table/ },
   { name: "column type mismatch", pipeline: "nodes:\n  ints: { uses: t-ints }\n  scale: { uses: t-scale, inputs: { table: ints.table } }\n", file: "pipelines/p.yaml", line: 3, message: /column value: provided int32, required float64/ },
   { name: "unknown pipeline", experiments: "experiments:\n  base: { pipeline: pp }\n", file: "experiments.yaml", line: 2, message: /pipeline 'pp' not found/, fix: /did you mean 'p'/ },
@@ -39,7 +39,7 @@ const cases: Case[] = [
   { name: "sweep value of the wrong type", experiments: EXP + "    matrix:\n      scale: { factor: [1, two] }\n", file: "experiments.yaml", line: 6, message: /param 'factor': Expected number/ },
   { name: "empty sweep", experiments: EXP + "    matrix:\n      scale: { factor: [] }\n", file: "experiments.yaml", line: 6, message: /has no values/ },
   { name: "default names a missing experiment", experiments: "default: bsae\nexperiments:\n  base: { pipeline: p }\n", file: "experiments.yaml", line: 1, col: 10, message: /default experiment 'bsae' is not defined/, fix: /did you mean 'base'/ },
-  { name: "bad node name", pipeline: "nodes:\n  9src: { uses: t-source }\n", file: "pipelines/p.yaml", line: 2, message: /names start with a letter/ },
+  { name: "bad node name", pipeline: "nodes:\n  9src: { uses: t-source }\n", file: "pipelines/p.yaml", line: 2, message: /invalid name '9src'/, fix: /rename/ },
 ];
 
 let rig: Rig;

@@ -19,6 +19,8 @@ export class Rig {
     this.root = mkdtempSync(path.join(os.tmpdir(), "lcl-test-"));
     mkdirSync(path.join(this.root, "node_modules"), { recursive: true });
     symlinkSync(LCL_ROOT, path.join(this.root, "node_modules", "lcl"), "dir");
+    // A lab's workspace: an ESM package with lcl as a dependency.
+    writeFileSync(path.join(this.root, "package.json"), JSON.stringify({ name: "lab-workspace", private: true, type: "module", dependencies: { lcl: "*" } }));
     mkdirSync(path.join(this.root, "stages"));
     mkdirSync(path.join(this.root, "pipelines"));
     if (opts.toyStages) for (const f of readdirSync(path.join(LCL_ROOT, "test/fixtures/stages"))) cpSync(path.join(LCL_ROOT, "test/fixtures/stages", f), path.join(this.root, "stages", f));

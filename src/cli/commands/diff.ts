@@ -25,7 +25,13 @@ function render(d: DagDiff, all: boolean) {
       if (out.same) { print(c.dim(`      output ${out.name}: unchanged (${short(out.a)})`)); continue; }
       print(`      output ${c.cyan(out.name)}: ${short(out.a)} → ${short(out.b)}${out.rows && out.rows.a !== out.rows.b ? `, rows ${num(out.rows.a)} → ${num(out.rows.b)}` : ""}`);
       for (const sc of out.schema ?? []) print(`        schema ${sc}`);
-      for (const col of out.columns ?? []) print(c.dim(`        ${col.column}.${col.stat}: ${num(col.a)} → ${num(col.b)}`));
+      // One line per column; mean/std/nulls say most, min/max only for text columns.
+      const byCol = new Map<string, string[]>();
+      for (const col of out.columns ?? []) {
+        if (typeof col.a === "number" && (col.stat === "min" || col.stat === "max")) continue;
+        byCol.set(col.column, [...(byCol.get(col.column) ?? []), `${col.stat} ${num(col.a)} → ${num(col.b)}`]);
+      }
+      for (const [col, parts] of byCol) print(c.dim(`        ${col}: ${parts.join(", ")}`));
     }
     for (const m of st.metrics) print(`      metric ${m.name}: ${num(m.a)} → ${num(m.b)}${m.delta !== undefined ? c.dim(` (${m.delta >= 0 ? "+" : ""}${num(m.delta)})`) : ""}`);
   }

@@ -19,6 +19,7 @@ function time(f: () => void): number { const t = performance.now(); f(); return 
 
 function lclWorkspace(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lcl-bench-"));
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
   mkdirSync(path.join(dir, "node_modules"));
   symlinkSync(ROOT, path.join(dir, "node_modules/lcl"), "dir");
   cpSync(path.join(ROOT, "bench/stages"), path.join(dir, "stages"), { recursive: true });

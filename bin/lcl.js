@@ -1,7 +1,32 @@
 #!/usr/bin/env node
-// Entry point: load TypeScript sources (lcl's and the workspace's stage modules) through tsx,
-// so `npx lcl` works right after `npm ci` with no build step.
-import { register } from "tsx/esm/api";
+// Entry point. Runs the bundled CLI (dist/cli.mjs), rebuilding it first when any source under
+// src/ is newer — so a checkout is always current without a watch process or a loader.
+import { readdirSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as path from "node:path";
 
-register();
-await import("../src/cli/main.ts");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bundle = path.join(root, "dist/cli.mjs");
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+let built = 0;
+try { built = statSync(bundle).mtimeMs; } catch { /* not built yet */ }
+if (built < newest(path.join(root, "src"))) {
+  try {
+    const { build } = await import("../scripts/build.mjs");
+    build();
+  } catch (e) {
+    if (!built) throw e; // no bundle at all: nothing to fall back to
+    process.stderr.write(`lcl: could not rebuild dist/ (${e.message}); using the existing bundle\n`);
+  }
+}
+if (process.argv.includes("--verbose")) process.setSourceMapsEnabled(true);
+await import(bundle);

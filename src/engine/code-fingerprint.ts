@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { builtinModules } from "node:module";
 import * as esbuild from "esbuild";
@@ -29,16 +29,41 @@ const ENGINE_DIRS = ["src/engine", "src/sdk", "src/cli"].map((d) => path.join(LC
 const isEngine = (f: string) => ENGINE_DIRS.some((d) => f.startsWith(d));
 const BUILTINS = new Set(builtinModules);
 
-const fileCache = new Map<string, { key: string; hash: string; decls: Record<string, string> }>();
+/**
+ * Normalised-file hashes cached by (inode, size, mtime), in memory and on disk under
+ * `.lcl/cache/`, so an unchanged stage costs a stat, not a re-parse, on every run.
+ */
+type FileEntry = { key: string; hash: string; decls: Record<string, string> };
+let fileCache = new Map<string, FileEntry>();
+let cacheFile: string | undefined;
+let cacheDirty = false;
 
-function normalisedFile(abs: string): { hash: string; decls: Record<string, string> } {
+function useDiskCache(workspaceRoot: string) {
+  const f = path.join(workspaceRoot, ".lcl", "cache", "code-files.json");
+  if (cacheFile === f) return;
+  cacheFile = f;
+  try { fileCache = new Map(Object.entries(JSON.parse(readFileSync(f, "utf8")))); } catch { fileCache = new Map(); }
+}
+
+function saveDiskCache() {
+  if (!cacheFile || !cacheDirty) return;
+  cacheDirty = false;
+  try {
+    mkdirSync(path.dirname(cacheFile), { recursive: true });
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(fileCache)));
+    renameSync(tmp, cacheFile);
+  } catch { /* a cache: losing it only costs time */ }
+}
+
+async function normalisedFile(abs: string): Promise<{ hash: string; decls: Record<string, string> }> {
   const st = statSync(abs);
   const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
   const hit = fileCache.get(abs);
   if (hit && hit.key === key) return hit;
   const src = readFileSync(abs, "utf8");
   const loader = /\.(c|m)?tsx?$/.test(abs) ? (abs.endsWith("x") ? "tsx" : "ts") : "js";
-  const code = esbuild.transformSync(src, { loader, format: "esm", legalComments: "none", target: "es2022", sourcefile: abs }).code;
+  const code = (await esbuild.transform(src, { loader, format: "esm", legalComments: "none", target: "es2022", sourcefile: abs })).code;
   const decls: Record<string, string> = {};
   try {
     const ast = parse(code, { ecmaVersion: "latest", sourceType: "module" }) as any;
@@ -49,6 +74,7 @@ function normalisedFile(abs: string): { hash: string; decls: Record<string, stri
   } catch { /* decl detail is a nicety; the file hash below is what counts */ }
   const out = { key, hash: sha256(code), decls };
   fileCache.set(abs, out);
+  cacheDirty = true;
   return out;
 }
 
@@ -104,6 +130,7 @@ export function codeFingerprint(entry: string, workspaceRoot: string, display: (
 export function forgetCode() { memo.clear(); }
 
 async function compute(entry: string, workspaceRoot: string, display: (abs: string) => string) {
+  useDiskCache(workspaceRoot);
   const result = await esbuild.build({
     entryPoints: [entry], bundle: true, write: false, metafile: true, platform: "node", format: "esm",
     packages: "external", logLevel: "silent", absWorkingDir: path.dirname(entry),
@@ -125,7 +152,7 @@ async function compute(entry: string, workspaceRoot: string, display: (abs: stri
   for (const [rel, info] of Object.entries(result.metafile!.inputs)) {
     const abs = path.resolve(path.dirname(entry), rel);
     const shown = display(abs);
-    const n = normalisedFile(abs);
+    const n = await normalisedFile(abs);
     files[shown] = n.hash;
     detail[shown] = n.decls;
     for (const imp of info.imports) {
@@ -138,5 +165,6 @@ async function compute(entry: string, workspaceRoot: string, display: (abs: stri
   const sortedFiles = Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
   const sortedPkgs = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)));
   const hash = sha256(JSON.stringify([sortedFiles, sortedPkgs]));
+  saveDiskCache();
   return { fingerprint: { hash, files: sortedFiles, packages: sortedPkgs }, detail };
 }

@@ -1,4 +1,6 @@
-import { readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import * as esbuild from "esbuild";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { StageKind } from "../sdk/stage.js";
@@ -18,7 +20,7 @@ export class Registry {
   readonly entries = new Map<string, KindEntry>();
   readonly #loaded = new Map<string, Promise<StageKind>>();
 
-  constructor(ws: Workspace) {
+  constructor(readonly ws: Workspace) {
     const dirs: [string, boolean][] = [[path.join(LCL_ROOT, "stages"), true]];
     if (path.resolve(ws.stagesDir) !== path.resolve(LCL_ROOT, "stages")) dirs.push([ws.stagesDir, false]);
     for (const [dir, builtin] of dirs) {
@@ -40,10 +42,43 @@ export class Registry {
     if (!p) {
       const entry = this.entries.get(name);
       if (!entry) return Promise.reject(new Error(`unknown stage kind ${name}`));
-      p = import(pathToFileURL(entry.file).href).then((mod) => validateKind(mod.default, entry));
+      p = this.#import(entry).then((mod) => validateKind(mod.default, entry));
       this.#loaded.set(name, p);
     }
     return p;
+  }
+
+  /**
+   * Stage modules are TypeScript; esbuild bundles each (with its local imports) into an ES
+   * module under `.lcl/modules/`, so no loader hooks are needed at run time and Node's
+   * CommonJS/ESM guess never applies. Bare imports ("lcl", "apache-arrow") resolve from the
+   * workspace's node_modules as usual.
+   */
+  async #import(entry: KindEntry): Promise<{ default?: unknown }> {
+    const shown = path.relative(process.cwd(), entry.file) || entry.file;
+    let code: string;
+    try {
+      const out = await esbuild.build({
+        entryPoints: [entry.file], bundle: true, write: false, platform: "node", format: "esm", target: "node20",
+        packages: "external", logLevel: "silent", sourcemap: "inline", absWorkingDir: path.dirname(entry.file),
+      });
+      code = out.outputFiles[0]!.text;
+    } catch (e) {
+      const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
+      throw new ConfigError({ diagnostics: errors.length
+        ? errors.map((m) => ({ file: m.location ? path.relative(process.cwd(), path.resolve(path.dirname(entry.file), m.location.file)) : shown,
+            ...(m.location ? { line: m.location.line, col: m.location.column + 1 } : {}), message: m.text, fix: "fix the stage module so it compiles" }))
+        : [{ file: shown, message: String((e as Error).message), fix: "fix the stage module so it compiles" }] });
+    }
+    const dir = path.join(this.ws.root, ".lcl", "modules");
+    const target = path.join(dir, `${entry.name}.${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+    if (!existsSync(target)) {
+      mkdirSync(dir, { recursive: true });
+      const tmp = `${target}.${process.pid}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, target);
+    }
+    return import(pathToFileURL(target).href);
   }
 }
 

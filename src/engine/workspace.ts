@@ -1,10 +1,15 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotFound } from "./errors.js";
 
-/** Where lcl itself is installed: its built-in `stages/` and `pipelines/` live here. */
-export const LCL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** Where lcl itself is installed (the folder of its package.json): built-in `stages/` live here. Works from src/ and from the dist/ bundle. */
+export const LCL_ROOT = (() => {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    try { if (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).name === "lcl") return dir; } catch { /* keep walking */ }
+    if (path.dirname(dir) === dir) throw new Error("lcl: cannot find its own package.json");
+  }
+})();
 
 export interface Workspace {
   /** Folder holding experiments.yaml. */

@@ -3,24 +3,37 @@ import * as pq from "parquet-wasm";
 
 /**
  * Bytes on disk. Arrow IPC (file format) for intermediates, written as ONE record batch without
- * schema metadata so equal content gives equal bytes; Parquet (ZSTD: smaller than snappy on
- * float data at similar speed here) for tables users read with DuckDB, pandas or R.
+ * schema metadata so equal content gives equal bytes; Parquet (Snappy: the codec every reader
+ * supports; this parquet-wasm build lacks ZSTD) for tables users read with DuckDB, pandas or R.
  */
 function singleBatch(table: arrow.Table): arrow.Table {
-  const plain = new arrow.Schema(table.schema.fields.map((f) => new arrow.Field(f.name, f.type, f.nullable)));
-  if (table.batches.length === 1 && table.schema.metadata.size === 0) return table;
-  const cols: Record<string, arrow.Vector> = {};
-  table.schema.fields.forEach((f, i) => {
+  // Canonical form: every field nullable, no metadata, one contiguous batch.
+  const fields = table.schema.fields.map((f) => new arrow.Field(f.name, f.type, true));
+  const children = table.schema.fields.map((_, i) => {
     const v = table.getChildAt(i)!;
-    // Concatenate chunks into one contiguous Data (makeVector over the combined data).
-    cols[f.name] = v.data.length === 1 ? v : arrow.makeVector(concatData(v));
+    return v.data.length === 1 ? v.data[0]! : concatData(v);
   });
-  return new arrow.Table(plain, new arrow.Table(cols).batches);
+  const schema = new arrow.Schema(fields);
+  const data = arrow.makeData({ type: new arrow.Struct(fields), length: table.numRows, nullCount: 0, children });
+  return new arrow.Table(schema, [new arrow.RecordBatch(schema, data)]);
 }
 
+/** One contiguous Data for a chunked column (apache-arrow has no public concat). */
 function concatData(v: arrow.Vector): arrow.Data {
-  // apache-arrow has no public concat for Data; rebuilding through the builder API is correct for all our types.
-  const b = arrow.makeBuilder({ type: v.type, nullValues: [null, undefined] });
+  const t = v.type;
+  const hasNulls = v.data.some((d) => d.nullCount > 0);
+  if (!hasNulls && (arrow.DataType.isInt(t) || arrow.DataType.isFloat(t))) return arrow.makeVector(v.toArray() as never).data[0]!;
+  if (!hasNulls && arrow.DataType.isFixedSizeList(t)) {
+    const size = t.listSize;
+    const child = arrow.makeVector(v.data.map((d) => {
+      const c = d.children[0]!; // sliced together with its parent
+      return c.slice(0, d.length * size);
+    }) as never);
+    const flat = concatData(child);
+    return arrow.makeData({ type: t, length: v.length, nullCount: 0, child: flat });
+  }
+  // Other types (utf8, bool, lists, anything with nulls): rebuild through the builder.
+  const b = arrow.makeBuilder({ type: t, nullValues: [null, undefined] });
   for (const x of v) b.append(x as never);
   return b.finish().flush();
 }
@@ -29,19 +42,14 @@ export function encodeArrowIpc(table: arrow.Table): Uint8Array {
   return arrow.tableToIPC(singleBatch(table), "file");
 }
 
-let props: pq.WriterProperties | undefined;
-function writerProps() {
-  // Built once and reused: writeParquet consumes nothing but a fresh builder per call costs wasm allocations.
-  props ??= new pq.WriterPropertiesBuilder().setCompression(pq.Compression.ZSTD).setCreatedBy("lcl").build();
-  return props;
-}
-
 export function encodeParquet(table: arrow.Table): Uint8Array {
   const ipc = arrow.tableToIPC(singleBatch(table), "stream");
-  const wasmTable = pq.Table.fromIPCStream(ipc);
-  // writeParquet takes ownership of the properties object, so build a fresh one per call.
-  props = undefined;
-  return pq.writeParquet(wasmTable, writerProps());
+  // Plain encoding, v1 data pages: dictionary (RLE_DICTIONARY) pages are not readable by every
+  // reader (parquetjs-lite rejects them), and portability matters more here than file size.
+  // writeParquet takes ownership of the properties, so they are built per call.
+  const props = new pq.WriterPropertiesBuilder().setCompression(pq.Compression.SNAPPY).setDictionaryEnabled(false)
+    .setWriterVersion(pq.WriterVersion.V1).setCreatedBy("lcl").build();
+  return pq.writeParquet(pq.Table.fromIPCStream(ipc), props);
 }
 
 export function decodeTable(bytes: Uint8Array, format: "arrow" | "parquet"): arrow.Table {

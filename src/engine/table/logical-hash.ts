@@ -23,27 +23,29 @@ class Streams {
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const bit = (bitmap: Uint8Array, i: number) => (bitmap[i >> 3]! >> (i & 7)) & 1;
 
+// apache-arrow slices lazily: fixed-width value buffers and offset buffers are already cut to the
+// slice (index from 0), while validity and boolean bitmaps keep the bit offset `d.offset`;
+// fixed-size-list and struct children are sliced with their parent, list children are not.
 function feed(d: arrow.Data, from: number, count: number, key: string, s: Streams) {
   const base = s.get(key);
-  const start = d.offset + from;
   const nulls: number[] = [];
   if (d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length) {
-    for (let i = 0; i < count; i++) if (!bit(d.nullBitmap, start + i)) nulls.push(i);
+    for (let i = 0; i < count; i++) if (!bit(d.nullBitmap, d.offset + from + i)) nulls.push(i);
     if (nulls.length) s.get(`${key}#nulls`).h.update(bytesOf(Float64Array.from(nulls, (i) => base.n + i)));
   }
   const type = d.type;
   if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type)) {
-    let v = (d.values as ArrayBufferView & { subarray(a: number, b: number): ArrayBufferView }).subarray(start, start + count);
+    let v = (d.values as ArrayBufferView & { subarray(a: number, b: number): ArrayBufferView }).subarray(from, from + count);
     if (nulls.length) { v = (v as any).slice(); for (const i of nulls) (v as any)[i] = arrow.DataType.isInt(type) && type.bitWidth === 64 ? 0n : 0; }
     base.h.update(bytesOf(v));
   } else if (arrow.DataType.isBool(type)) {
     const v = new Uint8Array(count);
-    for (let i = 0; i < count; i++) v[i] = bit(d.values as Uint8Array, start + i);
+    for (let i = 0; i < count; i++) v[i] = bit(d.values as Uint8Array, d.offset + from + i);
     for (const i of nulls) v[i] = 0;
     base.h.update(v);
   } else if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type) || arrow.DataType.isLargeUtf8(type)) {
     const off = d.valueOffsets as Int32Array | BigInt64Array;
-    const o = (i: number) => Number(off[start + i]!);
+    const o = (i: number) => Number(off[from + i]!);
     const lengths = new Float64Array(count);
     for (let i = 0; i < count; i++) lengths[i] = o(i + 1) - o(i);
     s.get(`${key}#len`).h.update(bytesOf(lengths));
@@ -51,14 +53,14 @@ function feed(d: arrow.Data, from: number, count: number, key: string, s: Stream
   } else if (arrow.DataType.isList(type)) {
     const off = d.valueOffsets as Int32Array;
     const lengths = new Float64Array(count);
-    for (let i = 0; i < count; i++) lengths[i] = off[start + i + 1]! - off[start + i]!;
+    for (let i = 0; i < count; i++) lengths[i] = off[from + i + 1]! - off[from + i]!;
     s.get(`${key}#len`).h.update(bytesOf(lengths));
-    feed(d.children[0]!, off[start]!, off[start + count]! - off[start]!, `${key}.item`, s);
+    feed(d.children[0]!, off[from]!, off[from + count]! - off[from]!, `${key}.item`, s);
   } else if (arrow.DataType.isFixedSizeList(type)) {
     const size = (type as arrow.FixedSizeList).listSize;
-    feed(d.children[0]!, start * size, count * size, `${key}.item`, s);
+    feed(d.children[0]!, from * size, count * size, `${key}.item`, s);
   } else if (arrow.DataType.isStruct(type)) {
-    d.children.forEach((c, i) => feed(c, start, count, `${key}.${(type as arrow.Struct).children[i]!.name}`, s));
+    d.children.forEach((c, i) => feed(c, from, count, `${key}.${(type as arrow.Struct).children[i]!.name}`, s));
   } else {
     throw new Error(`logical hash: unsupported Arrow type ${String(type)}`);
   }

@@ -58,7 +58,7 @@ export function runGraph(ws: Workspace, store: Store, graph: Graph, opts: RunOpt
       }
       const records = new Map<string, StageRecord>();
       inst.deps.forEach((d, i) => records.set(d, (ups[i] as Extract<Outcome, { ok: true }>).record));
-      const { fingerprint, detail } = yield* Effect.promise(() => instanceFingerprint(ws, inst, records, opts.backend));
+      const { fingerprint, detail, files } = yield* Effect.promise(() => instanceFingerprint(ws, inst, records, opts.backend, store.fileHashes));
       const fp = fingerprint.hash;
       const forced = opts.force.has(inst.id);
       if (!forced) {
@@ -87,7 +87,7 @@ export function runGraph(ws: Workspace, store: Store, graph: Graph, opts: RunOpt
           const started = new Date();
           emit({ type: "stage-start", id: inst.id, fingerprint: fp, reason });
           const exit = yield* Effect.exit(Effect.tryPromise({
-            try: (signal) => executeInline(ws, store, graph, inst, records, fingerprint.hash, fingerprint.data, detail, opts, signal),
+            try: (signal) => executeInline(ws, store, graph, inst, records, fingerprint.hash, fingerprint.data, detail, files, opts, signal),
             catch: (e) => e,
           }));
           if (Exit.isSuccess(exit)) {
@@ -130,6 +130,7 @@ export function runGraph(ws: Workspace, store: Store, graph: Graph, opts: RunOpt
         status: interrupted ? "interrupted" : anyFailed ? "failed" : "ok", backend: backendLabel(opts.backend), host: hostName, stages,
       };
       await store.writeRun(record);
+      await store.fileHashes.save();
       // The ref keeps the newest known fingerprint per instance; a skipped/interrupted stage keeps its older entry.
       const merged: Record<string, RunStage> = { ...(await store.readRef(graph.experiment))?.stages };
       for (const [id, s] of Object.entries(stages)) if (s.fingerprint) merged[id] = s;
@@ -138,13 +139,15 @@ export function runGraph(ws: Workspace, store: Store, graph: Graph, opts: RunOpt
       return record;
     });
 
-    const exit = yield* Effect.exit(all);
-    return yield* finish(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)).pipe(Effect.uninterruptible);
+    // The record is written on every exit, including Ctrl-C (finalizers run uninterruptibly).
+    let record: RunRecord | undefined;
+    yield* all.pipe(Effect.onExit((exit) => finish(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)).pipe(Effect.map((r) => { record = r; }))));
+    return record!;
   });
 }
 
 async function executeInline(ws: Workspace, store: Store, graph: Graph, inst: Instance, upstream: ReadonlyMap<string, StageRecord>,
-  fp: string, data: StageRecord["data"], codeDetail: StageRecord["codeDetail"], opts: RunOptions, signal: AbortSignal): Promise<StageRecord> {
+  fp: string, data: StageRecord["data"], codeDetail: StageRecord["codeDetail"], files: readonly string[], opts: RunOptions, signal: AbortSignal): Promise<StageRecord> {
   const logFile = store.logPath(fp);
   await mkdir(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: "a" });
@@ -169,6 +172,7 @@ async function executeInline(ws: Workspace, store: Store, graph: Graph, inst: In
       signal,
       backend: backendLabel(opts.backend),
       scratchDir,
+      files,
     };
     await inst.kind.run(ctx as never);
     if (signal.aborted) throw new Error("interrupted");

@@ -26,7 +26,7 @@ export async function assess(ws: Workspace, store: Store, graph: Graph, backend:
       out.set(inst.id, { id: inst.id, status: "pending", causes: [`waits for ${blocked.join(", ")} to rerun (may still hit the cache if their outputs come out unchanged)`], ...(previous ? { previous } : {}) });
       continue;
     }
-    const { fingerprint, detail } = await instanceFingerprint(ws, inst, records, backend);
+    const { fingerprint, detail } = await instanceFingerprint(ws, inst, records, backend, store.fileHashes);
     const fp = fingerprint.hash;
     const hit = await store.usableRecord(fp);
     if (hit) {
@@ -49,5 +49,6 @@ export async function assess(ws: Workspace, store: Store, graph: Graph, backend:
       out.set(inst.id, { id: inst.id, status: "missing", fingerprint: fp, changes: [], causes: ["never run in this experiment"], data: fingerprint.data, ...(previous ? { previous } : {}) });
     }
   }
+  await store.fileHashes.save();
   return out;
 }

@@ -5,7 +5,7 @@ import type { CodeFingerprint, CodeDetail } from "./code-fingerprint.js";
  * One plain JSON object per stage instance (wireit-style), hashed once. Bump SCHEME when the
  * meaning of any field changes, so old records are never mistaken for new ones.
  */
-export const SCHEME = 1;
+export const SCHEME = 2;
 
 export interface FingerprintData {
   readonly scheme: number;
@@ -13,6 +13,8 @@ export interface FingerprintData {
   readonly code: CodeFingerprint;
   readonly params: Readonly<Record<string, unknown>>;
   readonly env: { readonly backend?: string; readonly vars: Readonly<Record<string, string | null>> };
+  /** Workspace files the stage declared it reads: path → sha256. */
+  readonly files: Readonly<Record<string, string>>;
   /** Port → logical hash of the upstream output; join ports map variant label → hash. */
   readonly inputs: Readonly<Record<string, string | Readonly<Record<string, string>>>>;
 }
@@ -26,7 +28,7 @@ export function makeFingerprint(data: FingerprintData): Fingerprint {
 /** One field-level difference between two fingerprints, ready to print. */
 export interface Change {
   readonly field: string;
-  readonly category: "scheme" | "stage" | "code" | "params" | "env" | "inputs";
+  readonly category: "scheme" | "stage" | "code" | "params" | "env" | "files" | "inputs";
   readonly before?: unknown;
   readonly after?: unknown;
   /** For code: the top-level declarations whose normalised text changed. */
@@ -87,6 +89,11 @@ export function describeChange(c: Change): string {
     if (c.before === undefined) return `input ${port}${v}: added (${short(c.after)})`;
     if (c.after === undefined) return `input ${port}${v}: removed`;
     return `input ${port}${v}: ${short(c.before)} → ${short(c.after)}`;
+  }
+  if (c.field === "scheme") return `scheme: ${c.before ?? "—"} → ${c.after ?? "—"} (lcl's fingerprint format changed; results are recomputed once)`;
+  if (c.category === "files") {
+    const file = c.field.slice("files.".length);
+    return `file ${file}: ${c.before === undefined ? "added" : c.after === undefined ? "removed" : `changed (${short(c.before)} → ${short(c.after)})`}`;
   }
   if (c.category === "env" && c.field === "env.backend") return `backend: ${short(c.before) ?? "—"} → ${short(c.after) ?? "—"}`;
   if (c.before === undefined) return `${c.field}: (unset) → ${short(c.after)}`;

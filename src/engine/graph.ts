@@ -5,6 +5,8 @@ import { ConfigError, didYouMean, type Diagnostic } from "./errors.js";
 import type { ResolvedExperiment, Origin, NodeDecl } from "./config.js";
 import type { Registry } from "./registry.js";
 import { specCompatibility } from "./table/index.js";
+import { resolveInside } from "./workspace.js";
+import { existsSync } from "node:fs";
 
 /**
  * Turns a resolved experiment into the concrete DAG of stage *instances*: kinds loaded, params
@@ -83,6 +85,7 @@ function describeParam(kind: StageKind, key: string): string | undefined {
 }
 
 export async function buildGraph(exp: ResolvedExperiment, registry: Registry): Promise<Graph> {
+  const root = registry.ws.root;
   const diagnostics: Diagnostic[] = [];
   const decls = exp.pipeline.nodes;
   const kinds = new Map<string, StageKind>();
@@ -173,6 +176,24 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
       if (r.params) list.push({ raw: point, params: r.params });
     });
     points.set(node.name, list);
+  }
+  // Declared workspace files: inside the workspace and present, checked before anything runs.
+  for (const node of decls.values()) {
+    const kind = kinds.get(node.name);
+    if (!kind?.files) continue;
+    const sourced = exp.params.get(node.name) ?? new Map();
+    const variants = points.get(node.name)?.map((p) => p.params) ?? (baseParams.has(node.name) ? [baseParams.get(node.name)!] : []);
+    for (const params of variants) {
+      for (const rel of kind.files(params)) {
+        const key = [...sourced.keys()].find((k) => sourced.get(k)!.value === rel);
+        const o = key ? sourced.get(key)!.origin : node.origin;
+        const abs = resolveInside(root, rel);
+        const d = !abs ? o.src.diag(o.path, `path '${rel}' leaves the workspace`, "use a path inside the workspace (symlink data in if it lives elsewhere)")
+          : !existsSync(abs) ? o.src.diag(o.path, `no such file or folder '${rel}' (looked in ${root})`, "check the path; it is relative to the folder of experiments.yaml")
+          : undefined;
+        if (d && !diagnostics.some((x) => x.line === d.line && x.message === d.message)) diagnostics.push(d);
+      }
+    }
   }
   if (diagnostics.length) throw new ConfigError({ diagnostics });
 

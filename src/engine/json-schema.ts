@@ -11,8 +11,8 @@ type Json = Record<string, unknown>;
 function paramsSchema(kind: StageKind, defs: Json): Json {
   const doc = Schema.toJsonSchemaDocument(kind.params as any) as { schema: Json; definitions?: Json };
   Object.assign(defs, doc.definitions ?? {});
-  const { required: _r, ...rest } = doc.schema; // every param may be overridden on its own, so none is required here
-  return { ...rest, additionalProperties: false, description: kind.description };
+  const { required: _r, not: _n, ...rest } = doc.schema; // every param may be overridden on its own, so none is required here
+  return { ...rest, type: ["object", "null"], properties: rest.properties ?? {}, additionalProperties: false, description: kind.description };
 }
 
 export function pipelineJsonSchema(kinds: readonly StageKind[]): Json {

@@ -7,6 +7,7 @@ import type { CodeDetail } from "./code-fingerprint.js";
 import { sha256 } from "./canonical.js";
 import { writeAtomic, writeJsonAtomic } from "./atomic.js";
 import { CorruptObject } from "./errors.js";
+import { FileHashCache } from "./hashing.js";
 import type { FingerprintData } from "./fingerprint.js";
 import type { ColumnSummary } from "./table/index.js";
 
@@ -101,6 +102,8 @@ export class Store {
   readonly locksDir: string;
   readonly quarantineDir: string;
   readonly cacheDir: string;
+  /** Hashes of user-supplied workspace files, cached by (inode, size, mtime). */
+  readonly fileHashes: FileHashCache;
   /** Objects already verified in this process: hash once per run, never twice. */
   readonly #verified = new Set<string>();
 
@@ -114,6 +117,7 @@ export class Store {
     this.locksDir = path.join(root, "locks");
     this.quarantineDir = path.join(root, "quarantine");
     this.cacheDir = path.join(root, "cache");
+    this.fileHashes = new FileHashCache(path.join(this.cacheDir, "file-hashes.json"));
   }
 
   objectPath(hash: string): string { return path.join(this.objectsDir, hash.slice(0, 2), hash.slice(2)); }

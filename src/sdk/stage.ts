@@ -21,6 +21,8 @@ export interface StageContext<P, I extends Ports, O extends Ports> {
   readonly backend: string;
   /** Private scratch directory, deleted after a successful run. */
   readonly scratchDir: string;
+  /** Absolute paths of the workspace files declared by `files(params)`, sorted: exactly what was hashed. */
+  readonly files: readonly string[];
 }
 
 export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = Ports, O extends Ports = Ports> {
@@ -37,6 +39,12 @@ export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = 
   readonly env?: readonly string[];
   /** Whether results depend on the compute backend (then its name and version enter the fingerprint). */
   readonly usesBackend?: boolean;
+  /**
+   * Files or folders the stage reads from the workspace (e.g. a folder of photos named by a
+   * param). Their contents enter the fingerprint (hashed once, then cached by inode/size/mtime);
+   * paths must stay inside the workspace. The expanded, sorted file list is `ctx.files`.
+   */
+  files?(params: S["Type"]): readonly string[];
   run(ctx: StageContext<S["Type"], I, O>): Promise<void>;
 }
 

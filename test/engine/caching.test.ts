@@ -74,3 +74,35 @@ describe("rerun only what changed", () => {
     expect(src.stdout).toContain("cached"); // backend-independent stages keep their cache
   });
 });
+
+describe("user-supplied files", () => {
+  const ws = (p: string) => ({
+    "pipelines/f.yaml": "nodes:\n  read: { uses: t-files }\n",
+    "experiments.yaml": `experiments:\n  f:\n    pipeline: f\n    params:\n      read: { path: ${p} }\n`,
+  });
+
+  it("enter the fingerprint by content: an edited file reruns the stage and why names it", async () => {
+    rig = new Rig({ ...ws("data"), "data/a.txt": "1\n2\n", "data/b.txt": "x\n", "data/.hidden": "ignored" }, { toyStages: true });
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    rig.write("data/.hidden", "still ignored");
+    expect((await rig.lcl(["why", "read"])).stdout).toContain("cached");
+    rig.write("data/b.txt", "x\ny\n");
+    const why = await rig.lcl(["why", "read"]);
+    expect(why.stdout).toMatch(/file data\/b\.txt: changed \([0-9a-f]{10}… → [0-9a-f]{10}…\)/);
+    rig.write("data/c.txt", "new");
+    expect((await rig.lcl(["why", "read"])).stdout).toContain("file data/c.txt: added");
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    expect(rig.statuses()).toEqual({ read: "ran" });
+  });
+
+  it("paths may not leave the workspace, and missing ones are reported before running", async () => {
+    rig = new Rig(ws("../etc"), { toyStages: true });
+    const out = await rig.lcl(["run"]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("experiments.yaml:5:21: experiments.f.params.read.path: path '../etc' leaves the workspace");
+    rig.write("experiments.yaml", ws("nope")["experiments.yaml"]);
+    const missing = await rig.lcl(["run"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no such file or folder 'nope'");
+  });
+});

@@ -120,3 +120,24 @@ describe("reliability", () => {
     expect(statSync(rig.path("artifacts/refs/base.json")).isFile()).toBe(true);
   });
 });
+
+describe("interruption", () => {
+  it("Ctrl-C stops running stages cleanly, records the run as interrupted and keeps finished work", async () => {
+    rig = new Rig({ "pipelines/p.yaml": pipeline.replace("uses: t-scale", "uses: t-scale\n    params: { work_ms: 60000 }"), "experiments.yaml": "default: base\nexperiments:\n  base: { pipeline: p }\n" }, { toyStages: true });
+    const child = rig.spawn(["run"]);
+    let err = "";
+    child.stderr!.on("data", (d) => (err += d));
+    await waitFor(() => /▶ scale/.test(err));
+    const t0 = Date.now();
+    child.kill("SIGINT");
+    const code = await new Promise((r) => child.on("close", r));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(code, err).toBe(130);
+    expect(rig.lastRun().status).toBe("interrupted");
+    expect(rig.statuses()).toMatchObject({ src: "ran", scale: "interrupted" });
+    expect(readdirSync(rig.path("artifacts/locks/stages"))).toEqual([]); // leases released
+    rig.write("pipelines/p.yaml", pipeline);
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "cached", scale: "ran", join: "ran" });
+  });
+});

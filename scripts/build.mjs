@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export function build() {
   esbuild.buildSync({
     absWorkingDir: root,
-    entryPoints: { cli: "src/cli/main.ts", sdk: "src/sdk/index.ts" },
+    entryPoints: { cli: "src/cli/main.ts", sdk: "src/sdk/index.ts", runner: "src/engine/stage-process.ts" },
     outdir: "dist", outExtension: { ".js": ".mjs" },
     bundle: true, platform: "node", format: "esm", target: "node20", packages: "external",
     sourcemap: "linked", logLevel: "warning", legalComments: "none",

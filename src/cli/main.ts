@@ -30,8 +30,9 @@ const runCmd = Command.make("run", {
   jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("stages at once (default: CPU cores)"), Flag.optional),
   keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDefault(false), Flag.withAlias("k"), Flag.withDescription("keep running independent branches when a stage fails")),
   force: Flag.String("force").pipe(Flag.withDescription("rerun this node/stage even if cached (repeatable)"), Flag.atLeast(0)),
+  isolate: Flag.Boolean("isolate").pipe(Flag.withDefault(false), Flag.withDescription("run every stage in its own process")),
   quiet: Flag.Boolean("quiet").pipe(Flag.withDefault(false), Flag.withAlias("q"), Flag.withDescription("only failures and the summary")),
-}, (a) => handled(a.verbose, run({ words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet })))
+}, (a) => handled(a.verbose, run({ words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet, isolate: a.isolate })))
   .pipe(Command.withDescription("Run the stale stages of an experiment (default: the `default:` experiment); cached ones are reused."));
 
 const planCmd = Command.make("plan", { words, dir, verbose, backend, json },

@@ -1,18 +1,17 @@
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { fork } from "node:child_process";
 import * as path from "node:path";
 import { Deferred, Effect, Exit, Semaphore, Cause } from "effect";
-import { makeRng } from "../sdk/rng.js";
 import type { BackendInfo } from "./backend.js";
 import { backendLabel } from "./backend.js";
 import { diffFingerprints, describeChange } from "./fingerprint.js";
 import type { EventSink } from "./events.js";
 import type { Graph, Instance } from "./graph.js";
 import { instanceFingerprint } from "./instance-key.js";
-import { makeInputs, makeOutputs } from "./io.js";
+import type { Registry } from "./registry.js";
+import { runStage, type StageHooks, type StageJob, type StageResult } from "./stage-runtime.js";
 import { acquire } from "./lock.js";
-import { hostName, type OutputRecord, type RunRecord, type RunStage, type StageRecord, type Store } from "./store.js";
-import type { Workspace } from "./workspace.js";
+import { hostName, type RunRecord, type RunStage, type StageRecord, type Store } from "./store.js";
+import { LCL_ROOT, type Workspace } from "./workspace.js";
 
 /**
  * Runs a graph: every instance waits for its upstream, computes its Merkle key, and either reuses
@@ -30,13 +29,15 @@ export interface RunOptions {
   readonly argv: readonly string[];
   readonly onEvent: EventSink;
   readonly verbose?: boolean;
+  /** Run every stage in its own process (default: only kinds that declare `isolation: "process"`). */
+  readonly isolate?: boolean;
 }
 
 type Outcome =
   | { readonly ok: true; readonly record: StageRecord; readonly status: "cached" | "ran"; readonly durationMs?: number; readonly startedAt?: string }
   | { readonly ok: false; readonly status: "failed" | "skipped" | "interrupted"; readonly fingerprint?: string; readonly error?: string };
 
-export function runGraph(ws: Workspace, store: Store, graph: Graph, opts: RunOptions) {
+export function runGraph(ws: Workspace, store: Store, registry: Registry, graph: Graph, opts: RunOptions) {
   return Effect.gen(function* () {
     const runId = store.newRunId();
     const startedAt = new Date().toISOString();
@@ -87,7 +88,7 @@ export function runGraph(ws: Workspace, store: Store, graph: Graph, opts: RunOpt
           const started = new Date();
           emit({ type: "stage-start", id: inst.id, fingerprint: fp, reason });
           const exit = yield* Effect.exit(Effect.tryPromise({
-            try: (signal) => executeInline(ws, store, graph, inst, records, fingerprint.hash, fingerprint.data, detail, files, opts, signal),
+            try: (signal) => executeStage(store, graph, registry, inst, records, fingerprint.hash, fingerprint.data, detail, files, opts, signal),
             catch: (e) => e,
           }));
           if (Exit.isSuccess(exit)) {
@@ -146,53 +147,52 @@ export function runGraph(ws: Workspace, store: Store, graph: Graph, opts: RunOpt
   });
 }
 
-async function executeInline(ws: Workspace, store: Store, graph: Graph, inst: Instance, upstream: ReadonlyMap<string, StageRecord>,
+async function executeStage(store: Store, graph: Graph, registry: Registry, inst: Instance, upstream: ReadonlyMap<string, StageRecord>,
   fp: string, data: StageRecord["data"], codeDetail: StageRecord["codeDetail"], files: readonly string[], opts: RunOptions, signal: AbortSignal): Promise<StageRecord> {
-  const logFile = store.logPath(fp);
-  await mkdir(path.dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile, { flags: "a" });
-  const scratchDir = path.join(store.tmpDir, `scratch-${fp.slice(0, 16)}-${process.pid}`);
-  await mkdir(scratchDir, { recursive: true });
   const started = new Date();
-  log.write(`# ${started.toISOString()} ${inst.id} (${inst.kind.name} v${inst.kind.version}) fingerprint ${fp} on ${hostName} pid ${process.pid}\n`);
-  const written = new Map<string, OutputRecord>();
-  const metrics: Record<string, number> = {};
-  try {
-    const ctx = {
-      params: inst.params,
-      inputs: makeInputs(store, inst.kind.inputs, inst.inputs, upstream),
-      outputs: makeOutputs(store, inst.kind.outputs, written),
-      rng: makeRng(parseInt(fp.slice(0, 8), 16)),
-      log: (m: string) => { log.write(m + "\n"); if (opts.verbose) opts.onEvent({ type: "stage-log", id: inst.id, message: m }); },
-      progress: (done: number, total?: number, note?: string) => opts.onEvent({ type: "stage-progress", id: inst.id, done, ...(total !== undefined ? { total } : {}), ...(note ? { note } : {}) }),
-      metric: (name: string, value: number) => {
-        if (!Number.isFinite(value)) throw new Error(`metric '${name}' must be a finite number, got ${value}`);
-        metrics[name] = value;
-      },
-      signal,
-      backend: backendLabel(opts.backend),
-      scratchDir,
-      files,
-    };
-    await inst.kind.run(ctx as never);
-    if (signal.aborted) throw new Error("interrupted");
-    const missing = Object.keys(inst.kind.outputs).filter((k) => !written.has(k));
-    if (missing.length) throw new Error(`stage finished without writing output(s) ${missing.join(", ")}; call ctx.outputs.${missing[0]}.write(…)`);
-    const finished = new Date();
-    const record: StageRecord = {
-      fingerprint: fp, data, codeDetail, instance: inst.id, experiment: graph.experiment,
-      outputs: Object.fromEntries([...written].sort(([a], [b]) => a.localeCompare(b))), metrics,
-      startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
-      backend: backendLabel(opts.backend), host: hostName, pid: process.pid, log: path.relative(store.root, logFile),
-    };
-    await store.writeRecord(record);
-    log.write(`# done in ${record.durationMs} ms\n`);
-    await rm(scratchDir, { recursive: true, force: true });
-    return record;
-  } catch (e) {
-    log.write(`# FAILED: ${(e as Error)?.stack ?? String(e)}\n`);
-    throw e;
-  } finally {
-    await new Promise<void>((r) => log.end(r));
-  }
+  const job: StageJob = {
+    storeRoot: store.root, instance: inst.id, fingerprint: fp, params: inst.params, inputs: inst.inputs, files, backend: backendLabel(opts.backend),
+    upstream: Object.fromEntries(inst.deps.map((d) => [d, { outputs: upstream.get(d)!.outputs }])),
+  };
+  const hooks = {
+    log: (m: string) => { if (opts.verbose) opts.onEvent({ type: "stage-log", id: inst.id, message: m }); },
+    progress: (done: number, total?: number, note?: string) => opts.onEvent({ type: "stage-progress", id: inst.id, done, ...(total !== undefined ? { total } : {}), ...(note ? { note } : {}) }),
+    signal,
+  };
+  const isolated = opts.isolate ?? inst.kind.isolation === "process";
+  const result = isolated ? await runInChild(registry.modulePath(inst.kind.name)!, job, hooks) : await runStage(inst.kind, job, hooks);
+  const finished = new Date();
+  const record: StageRecord = {
+    fingerprint: fp, data, codeDetail, instance: inst.id, experiment: graph.experiment, outputs: result.outputs, metrics: result.metrics,
+    startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
+    backend: backendLabel(opts.backend), host: hostName, pid: process.pid, log: path.relative(store.root, store.logPath(fp)),
+  };
+  await store.writeRecord(record);
+  return record;
 }
+
+/** Run a job in a child Node process (dist/runner.mjs); abort → SIGTERM, then SIGKILL after a grace period. */
+function runInChild(modulePath: string, job: StageJob, hooks: StageHooks): Promise<StageResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(RUNNER, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    let settled = false;
+    const finish = (f: () => void) => { if (!settled) { settled = true; hooks.signal.removeEventListener("abort", onAbort); f(); } };
+    const onAbort = () => {
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+    };
+    hooks.signal.addEventListener("abort", onAbort, { once: true });
+    child.on("message", (m: any) => {
+      if (m.type === "log") hooks.log(m.message);
+      else if (m.type === "progress") hooks.progress(m.done, m.total, m.note);
+      else if (m.type === "done") finish(() => resolve(m.result));
+      else if (m.type === "error") finish(() => reject(new Error(m.message)));
+    });
+    child.on("exit", (code, sig) => finish(() => reject(new Error(hooks.signal.aborted ? "interrupted"
+      : `stage process died (${sig ? `signal ${sig}` : `exit code ${code}`}) — out of memory or a native crash? see the stage log`))));
+    child.on("error", (e) => finish(() => reject(e)));
+    child.send({ type: "job", job, modulePath });
+  });
+}
+
+const RUNNER = path.join(LCL_ROOT, "dist", "runner.mjs");

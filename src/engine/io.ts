@@ -18,7 +18,7 @@ function reader(store: Store, o: OutputRecord, port: Port) {
   }
 }
 
-export function makeInputs(store: Store, ports: Ports, refs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>, records: ReadonlyMap<string, StageRecord>) {
+export function makeInputs(store: Store, ports: Ports, refs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>, records: ReadonlyMap<string, Pick<StageRecord, "outputs">>) {
   const out: Record<string, unknown> = {};
   const recOf = (r: InstanceRef) => {
     const o = records.get(r.instance)?.outputs[r.output];

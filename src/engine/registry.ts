@@ -19,6 +19,10 @@ const MODULE = /^([a-z][a-z0-9-]*)\.(ts|mts|js|mjs)$/;
 export class Registry {
   readonly entries = new Map<string, KindEntry>();
   readonly #loaded = new Map<string, Promise<StageKind>>();
+  readonly #modules = new Map<string, string>();
+
+  /** The bundled ES module a loaded kind came from (child processes import the same file). */
+  modulePath(name: string): string | undefined { return this.#modules.get(name); }
 
   constructor(readonly ws: Workspace) {
     const dirs: [string, boolean][] = [[path.join(LCL_ROOT, "stages"), true]];
@@ -78,6 +82,7 @@ export class Registry {
       writeFileSync(tmp, code);
       renameSync(tmp, target);
     }
+    this.#modules.set(entry.name, target);
     return import(pathToFileURL(target).href);
   }
 }

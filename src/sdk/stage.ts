@@ -45,6 +45,12 @@ export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = 
    * paths must stay inside the workspace. The expanded, sorted file list is `ctx.files`.
    */
   files?(params: S["Type"]): readonly string[];
+  /**
+   * "process" runs each instance in its own Node process: CPU-bound stages then use several
+   * cores at once, and a crash or out-of-memory fails only that stage. Default "inline" (in the
+   * driver: no start-up cost, best for light stages). `lcl run --isolate` forces "process".
+   */
+  readonly isolation?: "inline" | "process";
   run(ctx: StageContext<S["Type"], I, O>): Promise<void>;
 }
 

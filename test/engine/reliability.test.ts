@@ -20,26 +20,37 @@ const waitFor = async (cond: () => boolean, ms = 20_000) => {
 
 const twoBranches = {
   "pipelines/p.yaml": `nodes:
-  a: { uses: t-source, params: { work_ms: 700 } }
-  b: { uses: t-source, params: { work_ms: 700, offset: 1 } }
+  a: { uses: t-busy, params: { ms: 1500, seed: 1 } }
+  b: { uses: t-busy, params: { ms: 1500, seed: 2 } }
 `,
   "experiments.yaml": "experiments:\n  two: { pipeline: p }\n",
 };
 
 describe("reliability", () => {
-  it("independent branches overlap in time", async () => {
+  it("independent CPU-bound branches run at the same time in separate processes", async () => {
     rig = new Rig(twoBranches, { toyStages: true });
     const r = await rig.lcl(["run", "-j", "2"]);
     expect(r.code, r.stderr).toBe(0);
     const { a, b } = rig.lastRun().stages;
     const [as, ae, bs, be] = [a!.startedAt!, a!.finishedAt!, b!.startedAt!, b!.finishedAt!].map(Date.parse) as [number, number, number, number];
-    expect(Math.max(as, bs)).toBeLessThan(Math.min(ae, be)); // intervals intersect
-    const serial = await new Rig(twoBranches, { toyStages: true });
-    try {
-      expect((await serial.lcl(["run", "-j", "1"])).code).toBe(0);
-      const s = serial.lastRun().stages;
-      expect(Date.parse(s.b!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(s.a!.finishedAt!) - 5);
-    } finally { serial.dispose(); }
+    expect(Math.max(as, bs)).toBeLessThan(Math.min(ae, be)); // the busy intervals intersect
+    // With one job they run one after the other.
+    rig.write("pipelines/p.yaml", twoBranches["pipelines/p.yaml"].replace(/ms: 1500/g, "ms: 300"));
+    expect((await rig.lcl(["run", "-j", "1"])).code).toBe(0);
+    const s = rig.lastRun().stages;
+    const [first, second] = [s.a!, s.b!].sort((x, y) => Date.parse(x.startedAt!) - Date.parse(y.startedAt!));
+    expect(Date.parse(second!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(first!.finishedAt!) - 5);
+  });
+
+  it("a stage process that dies fails only that stage", async () => {
+    rig = new Rig({
+      "pipelines/p.yaml": "nodes:\n  ok: { uses: t-busy, params: { ms: 10 } }\n  dies: { uses: t-busy, params: { crash: true } }\n",
+      "experiments.yaml": "experiments:\n  two: { pipeline: p }\n",
+    }, { toyStages: true });
+    const r = await rig.lcl(["run", "--keep-going"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("stage process died (exit code 7)");
+    expect(rig.statuses()).toEqual({ ok: "ran", dies: "failed" });
   });
 
   it("detects a corrupted object: verify quarantines it, and the next run recomputes that stage", async () => {

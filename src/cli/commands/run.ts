@@ -16,6 +16,7 @@ export interface RunArgs {
   readonly dir?: string;
   readonly verbose: boolean;
   readonly quiet: boolean;
+  readonly isolate: boolean;
 }
 
 /** `lcl run`: validate everything, then run only stale stages. Exit 1 if a stage failed. */
@@ -26,8 +27,8 @@ export const run = (a: RunArgs) => Effect.gen(function* () {
   const backend = yield* Effect.promise(() => resolveBackend(a.backend ?? (process.env.LCL_BACKEND || undefined)));
   const reporter = makeReporter({ quiet: a.quiet });
   const runLease = yield* Effect.promise(() => beginRun(s.store, `${process.pid}-${Date.now()}`, (m) => process.stderr.write(m + "\n")));
-  const record = yield* runGraph(s.ws, s.store, graph, {
-    jobs: a.jobs ?? os.availableParallelism(), keepGoing: a.keepGoing, force, backend, argv: process.argv.slice(2), onEvent: reporter, verbose: a.verbose,
+  const record = yield* runGraph(s.ws, s.store, s.registry, graph, {
+    jobs: a.jobs ?? os.availableParallelism(), keepGoing: a.keepGoing, force, backend, argv: process.argv.slice(2), onEvent: reporter, verbose: a.verbose, ...(a.isolate ? { isolate: true } : {}),
   }).pipe(Effect.ensuring(Effect.promise(() => runLease.release())));
   if (record.status === "interrupted") process.exitCode = 130;
   else if (record.status === "failed") {

@@ -1,0 +1,31 @@
+import { pathToFileURL } from "node:url";
+import type { StageKind } from "../sdk/stage.js";
+import { runStage, type StageJob } from "./stage-runtime.js";
+
+/**
+ * Child-process entry (bundled as dist/runner.mjs): runs one stage job sent by the driver over
+ * IPC and reports log lines, progress and the result back. A crash here (OOM, native abort)
+ * fails this stage only; the driver and its other branches carry on.
+ */
+type Message = { type: "job"; job: StageJob; modulePath: string };
+
+const send = (m: unknown) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+const abort = new AbortController();
+process.on("SIGTERM", () => abort.abort());
+process.on("SIGINT", () => { /* the driver decides; it sends SIGTERM */ });
+
+process.once("message", async (msg: Message) => {
+  try {
+    const kind = (await import(pathToFileURL(msg.modulePath).href)).default as StageKind;
+    const result = await runStage(kind, msg.job, {
+      log: (message) => void send({ type: "log", message }),
+      progress: (done, total, note) => void send({ type: "progress", done, total, note }),
+      signal: abort.signal,
+    });
+    await send({ type: "done", result });
+    process.exit(0);
+  } catch (e) {
+    await send({ type: "error", message: (e as Error)?.message ?? String(e) });
+    process.exit(1);
+  }
+});

@@ -1,0 +1,79 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import * as path from "node:path";
+import { makeRng } from "../sdk/rng.js";
+import type { StageKind } from "../sdk/stage.js";
+import type { InstanceRef } from "./graph.js";
+import { makeInputs, makeOutputs } from "./io.js";
+import { hostName, Store, type OutputRecord } from "./store.js";
+
+/**
+ * One stage body, wherever it runs (in the driver or in a child process): builds the context,
+ * calls `run`, checks every declared output was written. Plain data in, plain data out, so the
+ * same job can cross a process boundary (and later a cluster node).
+ */
+export interface StageJob {
+  readonly storeRoot: string;
+  readonly instance: string;
+  readonly fingerprint: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly inputs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>;
+  /** Outputs of the upstream instances this stage reads. */
+  readonly upstream: Readonly<Record<string, { readonly outputs: Readonly<Record<string, OutputRecord>> }>>;
+  readonly files: readonly string[];
+  readonly backend: string;
+}
+
+export interface StageHooks {
+  log(message: string): void;
+  progress(done: number, total?: number, note?: string): void;
+  readonly signal: AbortSignal;
+}
+
+export interface StageResult {
+  readonly outputs: Readonly<Record<string, OutputRecord>>;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks): Promise<StageResult> {
+  const store = new Store(job.storeRoot);
+  const fp = job.fingerprint;
+  const logFile = store.logPath(fp);
+  await mkdir(path.dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: "a" });
+  const scratchDir = path.join(store.tmpDir, `scratch-${fp.slice(0, 16)}-${process.pid}`);
+  log.write(`# ${new Date().toISOString()} ${job.instance} (${kind.name} v${kind.version}) fingerprint ${fp} on ${hostName} pid ${process.pid}\n`);
+  const written = new Map<string, OutputRecord>();
+  const metrics: Record<string, number> = {};
+  let scratchMade = false;
+  try {
+    const ctx = {
+      params: job.params,
+      inputs: makeInputs(store, kind.inputs, job.inputs, new Map(Object.entries(job.upstream))),
+      outputs: makeOutputs(store, kind.outputs, written),
+      rng: makeRng(parseInt(fp.slice(0, 8), 16)),
+      log: (m: string) => { log.write(m + "\n"); hooks.log(m); },
+      progress: hooks.progress,
+      metric: (name: string, value: number) => {
+        if (!Number.isFinite(value)) throw new Error(`metric '${name}' must be a finite number, got ${value}`);
+        metrics[name] = value;
+      },
+      signal: hooks.signal,
+      backend: job.backend,
+      get scratchDir() { if (!scratchMade) { scratchMade = true; void mkdir(scratchDir, { recursive: true }); } return scratchDir; },
+      files: job.files,
+    };
+    await kind.run(ctx as never);
+    if (hooks.signal.aborted) throw new Error("interrupted");
+    const missing = Object.keys(kind.outputs).filter((k) => !written.has(k));
+    if (missing.length) throw new Error(`stage finished without writing output(s) ${missing.join(", ")}; call ctx.outputs.${missing[0]}.write(…)`);
+    if (scratchMade) await rm(scratchDir, { recursive: true, force: true });
+    log.write(`# done\n`);
+    return { outputs: Object.fromEntries([...written].sort(([a], [b]) => a.localeCompare(b))), metrics };
+  } catch (e) {
+    log.write(`# FAILED: ${(e as Error)?.stack ?? String(e)}\n`);
+    throw e;
+  } finally {
+    await new Promise<void>((r) => log.end(r));
+  }
+}

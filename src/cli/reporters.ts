@@ -16,8 +16,10 @@ export function makeReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Eve
     const now = Date.now();
     const items = [...running].slice(0, 4).map(([id, r]) => `${id} ${ms(now - r.start)}${r.total ? ` ${Math.round((100 * (r.done ?? 0)) / r.total)}%` : r.done !== undefined ? ` ${r.done}` : ""}${r.note ? ` ${r.note}` : ""}`);
     const more = running.size > 4 ? ` +${running.size - 4}` : "";
-    const line = `${c.dim(`[${finished}/${total}]`)} ${items.join(c.dim(" · "))}${more}`;
-    out(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 120) + 40)}`);
+    const prefix = `[${finished}/${total}]`;
+    // Truncate the plain text (never inside an escape sequence) to the terminal width.
+    const text = `${items.join(" · ")}${more}`.slice(0, Math.max(10, (process.stderr.columns ?? 120) - prefix.length - 2));
+    out(`\r\x1b[2K${c.dim(prefix)} ${text}`);
   };
   const print = (s: string) => { if (tty) out("\r\x1b[2K"); out(s + "\n"); status(); };
 

@@ -7,8 +7,8 @@ import * as path from "node:path";
  * data goes to a unique temp name in the same directory tree, is fsynced, then renamed.
  */
 export async function writeAtomic(file: string, data: Uint8Array | string, tmpDir = path.dirname(file)): Promise<void> {
-  await mkdir(tmpDir, { recursive: true });
-  await mkdir(path.dirname(file), { recursive: true });
+  await ensureDir(tmpDir);
+  await ensureDir(path.dirname(file));
   const tmp = path.join(tmpDir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   const fh = await open(tmp, "w");
   try {
@@ -16,6 +16,14 @@ export async function writeAtomic(file: string, data: Uint8Array | string, tmpDi
     await fh.sync();
   } finally { await fh.close(); }
   try { await rename(tmp, file); } catch (e) { await unlink(tmp).catch(() => {}); throw e; }
+}
+
+const made = new Set<string>();
+/** mkdir -p, remembered per process: the store's fan-out directories are created once, not per write. */
+export async function ensureDir(dir: string): Promise<void> {
+  if (made.has(dir)) return;
+  await mkdir(dir, { recursive: true });
+  made.add(dir);
 }
 
 export async function writeJsonAtomic(file: string, value: unknown, tmpDir?: string): Promise<void> {

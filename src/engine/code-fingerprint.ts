@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { builtinModules } from "node:module";
-import * as esbuild from "esbuild";
-import { parse } from "acorn";
+import { buildStageModule, forgetModules } from "./module-build.js";
 import { sha256 } from "./canonical.js";
 import { LCL_ROOT } from "./workspace.js";
 
@@ -63,6 +62,8 @@ async function normalisedFile(abs: string): Promise<{ hash: string; decls: Recor
   if (hit && hit.key === key) return hit;
   const src = readFileSync(abs, "utf8");
   const loader = /\.(c|m)?tsx?$/.test(abs) ? (abs.endsWith("x") ? "tsx" : "ts") : "js";
+  const esbuild = await import("esbuild"); // loaded only when a file changed
+  const { parse } = await import("acorn");
   const code = (await esbuild.transform(src, { loader, format: "esm", legalComments: "none", target: "es2022", sourcefile: abs })).code;
   const decls: Record<string, string> = {};
   try {
@@ -127,38 +128,24 @@ export function codeFingerprint(entry: string, workspaceRoot: string, display: (
   if (!p) { p = compute(entry, workspaceRoot, display); memo.set(entry, p); }
   return p;
 }
-export function forgetCode() { memo.clear(); }
+export function forgetCode() { memo.clear(); forgetModules(); }
 
 async function compute(entry: string, workspaceRoot: string, display: (abs: string) => string) {
   useDiskCache(workspaceRoot);
-  const result = await esbuild.build({
-    entryPoints: [entry], bundle: true, write: false, metafile: true, platform: "node", format: "esm",
-    packages: "external", logLevel: "silent", absWorkingDir: path.dirname(entry),
-    plugins: [{
-      name: "engine-is-external",
-      setup(b) {
-        b.onResolve({ filter: /^\./ }, async (args) => {
-          if (args.pluginData === "inner") return undefined;
-          const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: "inner" });
-          return r.errors.length === 0 && isEngine(r.path) ? { path: r.path, external: true } : undefined;
-        });
-      },
-    }],
-  });
+  const built = await buildStageModule(entry, workspaceRoot);
   const files: Record<string, string> = {};
   const detail: Record<string, Record<string, string>> = {};
   const packages: Record<string, string> = {};
   const roots = [workspaceRoot, LCL_ROOT];
-  for (const [rel, info] of Object.entries(result.metafile!.inputs)) {
-    const abs = path.resolve(path.dirname(entry), rel);
-    const shown = display(abs);
-    const n = await normalisedFile(abs);
+  for (const input of built.inputs) {
+    if (isEngine(input.file)) continue; // the engine is covered by the scheme version
+    const shown = display(input.file);
+    const n = await normalisedFile(input.file);
     files[shown] = n.hash;
     detail[shown] = n.decls;
-    for (const imp of info.imports) {
-      if (!imp.external || imp.path.startsWith(".") || imp.path.startsWith("/") || imp.path.startsWith("node:")) continue;
-      const pkg = packageName(imp.path);
-      if (BUILTINS.has(pkg)) continue;
+    for (const spec of input.bareImports) {
+      const pkg = packageName(spec);
+      if (BUILTINS.has(pkg) || pkg === "lcl") continue;
       packages[pkg] = versionOf(pkg, roots);
     }
   }

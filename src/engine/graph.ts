@@ -262,6 +262,13 @@ function expand(
   const instances = new Map<string, Instance>();
   const byNode = new Map<string, string[]>();
   const assignmentsOf = new Map<string, { assign: Record<string, number>; id: string; point: Record<string, unknown> }[]>();
+  const keyOf = (nodeAxes: readonly string[], assign: Record<string, number>) => nodeAxes.map((a) => assign[a]).join(",");
+  const indexes = new Map<string, Map<string, { assign: Record<string, number>; id: string; point: Record<string, unknown> }>>();
+  const indexOf = (node: string) => {
+    let m = indexes.get(node);
+    if (!m) { m = new Map(assignmentsOf.get(node)!.map((u) => [keyOf(axes.get(node)!, u.assign), u])); indexes.set(node, m); }
+    return m;
+  };
   for (const n of order) {
     const kind = kinds.get(n)!;
     const myAxes = axes.get(n)!;
@@ -276,7 +283,11 @@ function expand(
       const deps = new Set<string>();
       for (const e of edges.get(n)!) {
         const ups = assignmentsOf.get(e.from)!;
-        const matching = ups.filter((u) => Object.entries(u.assign).every(([a, i]) => !(a in assign) || assign[a] === i));
+        // A plain input has exactly one upstream variant: look it up by its axes (sweeps of
+        // thousands of points stay linear). A join collects every consistent variant.
+        const matching = kind.inputs[e.port]!.many
+          ? ups.filter((u) => Object.entries(u.assign).every(([a, i]) => !(a in assign) || assign[a] === i))
+          : [indexOf(e.from).get(keyOf(axes.get(e.from)!, assign))!];
         const refs = matching.map((u) => ({ instance: u.id, output: e.output, point: u.point }));
         for (const r of refs) deps.add(r.instance);
         inputs[e.port] = kind.inputs[e.port]!.many ? refs : refs[0]!;

@@ -66,7 +66,7 @@ async function encodeOutput(store: Store, name: string, port: Port, value: unkno
         t = isTable ? conformTable(value as arrow.Table, port.columns) : tableFromColumns(port.columns, value as Record<string, unknown>);
       } catch (e) { throw new Error(`output '${name}': ${(e as Error).message}`); }
       const format = port.format ?? "arrow";
-      const bytes = format === "parquet" ? encodeParquet(t) : encodeArrowIpc(t);
+      const bytes = format === "parquet" ? await encodeParquet(t) : encodeArrowIpc(t);
       const { hash } = await store.putBytes(bytes);
       const s = summarize(t);
       return {

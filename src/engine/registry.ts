@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
-import * as esbuild from "esbuild";
+import { readdirSync } from "node:fs";
+import { buildStageModule } from "./module-build.js";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { StageKind } from "../sdk/stage.js";
@@ -52,38 +51,10 @@ export class Registry {
     return p;
   }
 
-  /**
-   * Stage modules are TypeScript; esbuild bundles each (with its local imports) into an ES
-   * module under `.lcl/modules/`, so no loader hooks are needed at run time and Node's
-   * CommonJS/ESM guess never applies. Bare imports ("lcl", "apache-arrow") resolve from the
-   * workspace's node_modules as usual.
-   */
   async #import(entry: KindEntry): Promise<{ default?: unknown }> {
-    const shown = path.relative(process.cwd(), entry.file) || entry.file;
-    let code: string;
-    try {
-      const out = await esbuild.build({
-        entryPoints: [entry.file], bundle: true, write: false, platform: "node", format: "esm", target: "node20",
-        packages: "external", logLevel: "silent", sourcemap: "inline", absWorkingDir: path.dirname(entry.file),
-      });
-      code = out.outputFiles[0]!.text;
-    } catch (e) {
-      const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
-      throw new ConfigError({ diagnostics: errors.length
-        ? errors.map((m) => ({ file: m.location ? path.relative(process.cwd(), path.resolve(path.dirname(entry.file), m.location.file)) : shown,
-            ...(m.location ? { line: m.location.line, col: m.location.column + 1 } : {}), message: m.text, fix: "fix the stage module so it compiles" }))
-        : [{ file: shown, message: String((e as Error).message), fix: "fix the stage module so it compiles" }] });
-    }
-    const dir = path.join(this.ws.root, ".lcl", "modules");
-    const target = path.join(dir, `${entry.name}.${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-    if (!existsSync(target)) {
-      mkdirSync(dir, { recursive: true });
-      const tmp = `${target}.${process.pid}.tmp`;
-      writeFileSync(tmp, code);
-      renameSync(tmp, target);
-    }
-    this.#modules.set(entry.name, target);
-    return import(pathToFileURL(target).href);
+    const { modulePath } = await buildStageModule(entry.file, this.ws.root);
+    this.#modules.set(entry.name, modulePath);
+    return import(pathToFileURL(modulePath).href);
   }
 }
 

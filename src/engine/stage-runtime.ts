@@ -1,4 +1,4 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { makeRng } from "../sdk/rng.js";
@@ -39,10 +39,17 @@ export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks
   const store = new Store(job.storeRoot);
   const fp = job.fingerprint;
   const logFile = store.logPath(fp);
-  await mkdir(path.dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile, { flags: "a" });
+  // The log file is opened on the first line written: thousands of quiet stages cost no files.
+  let stream: WriteStream | undefined;
+  const header = `# ${new Date().toISOString()} ${job.instance} (${kind.name} v${kind.version}) fingerprint ${fp} on ${hostName} pid ${process.pid}\n`;
+  const log = {
+    write(line: string) {
+      if (!stream) { mkdirSync(path.dirname(logFile), { recursive: true }); stream = createWriteStream(logFile, { flags: "a" }); stream.write(header); }
+      stream.write(line);
+    },
+    end: (cb: () => void) => (stream ? stream.end(cb) : cb()),
+  };
   const scratchDir = path.join(store.tmpDir, `scratch-${fp.slice(0, 16)}-${process.pid}`);
-  log.write(`# ${new Date().toISOString()} ${job.instance} (${kind.name} v${kind.version}) fingerprint ${fp} on ${hostName} pid ${process.pid}\n`);
   const written = new Map<string, OutputRecord>();
   const metrics: Record<string, number> = {};
   let scratchMade = false;
@@ -68,7 +75,7 @@ export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks
     const missing = Object.keys(kind.outputs).filter((k) => !written.has(k));
     if (missing.length) throw new Error(`stage finished without writing output(s) ${missing.join(", ")}; call ctx.outputs.${missing[0]}.write(…)`);
     if (scratchMade) await rm(scratchDir, { recursive: true, force: true });
-    log.write(`# done\n`);
+    if (stream) log.write(`# done\n`);
     return { outputs: Object.fromEntries([...written].sort(([a], [b]) => a.localeCompare(b))), metrics };
   } catch (e) {
     log.write(`# FAILED: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -171,7 +171,8 @@ export class Store {
 
   async writeRecord(r: StageRecord) {
     await writeJsonAtomic(this.recordPath(r.fingerprint), r, this.tmpDir);
-    await unlink(this.failurePath(r.fingerprint)).catch(() => {});
+    const failed = this.failurePath(r.fingerprint);
+    if (existsSync(failed)) await unlink(failed).catch(() => {});
   }
   async writeFailure(r: FailureRecord) { await writeJsonAtomic(this.failurePath(r.fingerprint), r, this.tmpDir); }
 
@@ -219,8 +220,10 @@ export class Store {
 
 export const hostName = os.hostname();
 
+// Records are small; a synchronous read avoids four async round trips (open, fstat, read, close)
+// per record, which dominated no-op runs over thousands of cached stages.
 async function readJson<T>(p: string): Promise<T | undefined> {
-  try { return JSON.parse(await readFile(p, "utf8")) as T; } catch (e) {
+  try { return JSON.parse(readFileSync(p, "utf8")) as T; } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     if (e instanceof SyntaxError) return undefined; // torn by a foreign writer: treat as absent, it will be recomputed
     throw e;

@@ -106,3 +106,20 @@ describe("user-supplied files", () => {
     expect(missing.stderr).toContain("no such file or folder 'nope'");
   });
 });
+
+describe("determinism", () => {
+  it("a fresh store reproduces the same fingerprints and bit-identical objects (seeded RNG)", async () => {
+    rig = new Rig({
+      "pipelines/d.yaml": "nodes:\n  numbers: { uses: toy-numbers, params: { n: 500 } }\n  scale: { uses: toy-scale, inputs: { table: numbers.table } }\n  summary: { uses: toy-summary, inputs: { tables: scale.table } }\n",
+      "experiments.yaml": "experiments:\n  d: { pipeline: d }\n",
+    });
+    const snapshot = async () => {
+      expect((await rig.lcl(["run"])).code).toBe(0);
+      return JSON.parse((await rig.lcl(["show", "d", "summary", "--json"])).stdout).concat(
+        JSON.parse((await rig.lcl(["show", "d", "numbers", "--json"])).stdout)).map((r: any) => [r.fingerprint, Object.values(r.outputs).map((o: any) => o.object)]);
+    };
+    const first = await snapshot();
+    (await import("node:fs")).rmSync(rig.path("artifacts"), { recursive: true });
+    expect(await snapshot()).toEqual(first);
+  });
+});

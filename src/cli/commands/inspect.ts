@@ -111,7 +111,7 @@ export async function show(words: readonly string[], o: Common & { readonly rows
       if (out.schema) print(c.dim(`    schema ${Object.entries(out.schema).map(([k, v]) => `${k}: ${v}`).join(", ")}`));
       for (const col of out.columns ?? []) print(c.dim(`    ${col.name}: ${["nulls", "min", "max", "mean", "std", "distinct"].filter((k) => (col as any)[k] !== undefined).map((k) => `${k} ${fmt((col as any)[k])}`).join(", ")}`));
       if (out.kind === "table" && o.rows > 0 && s.store.hasObject(out.object)) {
-        const t = decodeTable(await s.store.readObject(out.object), out.format === "parquet" ? "parquet" : "arrow");
+        const t = await decodeTable(await s.store.readObject(out.object), out.format === "parquet" ? "parquet" : "arrow");
         const cols = t.schema.fields.map((f: { name: string }) => f.name);
         print("    " + cols.join("\t"));
         for (let i = 0; i < Math.min(o.rows, t.numRows); i++) print("    " + cols.map((k: string) => fmt(t.getChild(k)!.get(i))).join("\t"));
@@ -126,4 +126,31 @@ function fmt(v: unknown): string {
   if (typeof v === "bigint") return v.toString();
   if (v && typeof v === "object" && "length" in (v as object)) { const a = Array.from(v as ArrayLike<number>); return `[${a.slice(0, 4).map(fmt).join(", ")}${a.length > 4 ? `, … ${a.length}` : ""}]`; }
   return String(v);
+}
+
+/** `lcl runs [experiment]`: the run history, newest last — ids to pass to `lcl diff`. */
+export async function runs(words: readonly string[], o: Common & { readonly limit: number }) {
+  const s = openSession(o.dir);
+  const ids = await s.store.listRuns();
+  const records = [];
+  for (const id of ids.slice().reverse()) {
+    const r = await s.store.readRun(id);
+    if (!r || (words[0] && r.experiment !== words[0])) continue;
+    records.push(r);
+    if (records.length >= o.limit) break;
+  }
+  records.reverse();
+  if (o.json) return print(JSON.stringify(records.map(({ stages, ...r }) => ({ ...r, counts: countStatuses(stages) })), null, 1));
+  for (const r of records) {
+    const counts = countStatuses(r.stages);
+    const verdict = r.status === "ok" ? c.green("ok") : r.status === "failed" ? c.red("failed") : c.yellow(r.status);
+    print(`${r.id}  ${r.experiment.padEnd(16)} ${verdict.padEnd(12)} ${ms(Date.parse(r.finishedAt) - Date.parse(r.startedAt)).padStart(7)}  ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")}${c.dim(` · ${r.backend} · ${r.host}`)}`);
+  }
+  if (!records.length) print(c.dim("no runs yet"));
+}
+
+function countStatuses(stages: Readonly<Record<string, { status: string }>>) {
+  const out: Record<string, number> = {};
+  for (const st of Object.values(stages)) out[st.status] = (out[st.status] ?? 0) + 1;
+  return out;
 }

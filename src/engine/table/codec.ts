@@ -1,5 +1,4 @@
 import * as arrow from "apache-arrow";
-import * as pq from "parquet-wasm";
 
 /**
  * Bytes on disk. Arrow IPC (file format) for intermediates, written as ONE record batch without
@@ -42,7 +41,12 @@ export function encodeArrowIpc(table: arrow.Table): Uint8Array {
   return arrow.tableToIPC(singleBatch(table), "file");
 }
 
-export function encodeParquet(table: arrow.Table): Uint8Array {
+// parquet-wasm compiles a 15 MB wasm module on import: load it only when Parquet is used.
+let parquet: Promise<typeof import("parquet-wasm")> | undefined;
+const pqModule = () => (parquet ??= import("parquet-wasm"));
+
+export async function encodeParquet(table: arrow.Table): Promise<Uint8Array> {
+  const pq = await pqModule();
   const ipc = arrow.tableToIPC(singleBatch(table), "stream");
   // Plain encoding, v1 data pages: dictionary (RLE_DICTIONARY) pages are not readable by every
   // reader (parquetjs-lite rejects them), and portability matters more here than file size.
@@ -52,8 +56,8 @@ export function encodeParquet(table: arrow.Table): Uint8Array {
   return pq.writeParquet(pq.Table.fromIPCStream(ipc), props);
 }
 
-export function decodeTable(bytes: Uint8Array, format: "arrow" | "parquet"): arrow.Table {
+export async function decodeTable(bytes: Uint8Array, format: "arrow" | "parquet"): Promise<arrow.Table> {
   if (format === "arrow") return arrow.tableFromIPC(bytes);
-  const t = pq.readParquet(bytes);
+  const t = (await pqModule()).readParquet(bytes);
   return arrow.tableFromIPC(t.intoIPCStream());
 }

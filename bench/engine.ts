@@ -119,5 +119,5 @@ try {
   const m = /sha256\s+([\d.]+)k/i.exec(out.split("\n").filter((l) => /sha256/i.test(l)).pop() ?? "");
   if (m) openssl = (Number(m[1]) * 1000) / (1 << 20);
 } catch { /* openssl missing */ }
-console.log(`\nfile hashing (sha256, 1 MiB reads, ${MiB} MiB file): lcl ${ours.toFixed(0)} MiB/s` +
+console.log(`\nfile hashing (sha256, 4 MiB double-buffered reads, ${MiB} MiB file): lcl ${ours.toFixed(0)} MiB/s` +
   (openssl ? `, openssl speed ${openssl.toFixed(0)} MiB/s → ${((100 * ours) / openssl).toFixed(0)}% (aim ≥ 80%)` : ", openssl not found"));

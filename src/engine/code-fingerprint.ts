@@ -38,7 +38,7 @@ let cacheFile: string | undefined;
 let cacheDirty = false;
 
 function useDiskCache(workspaceRoot: string) {
-  const f = path.join(workspaceRoot, ".lcl", "cache", "code-files.json");
+  const f = path.join(workspaceRoot, ".lcl", "cache", "code-files.v2.json"); // bump when normalisation changes
   if (cacheFile === f) return;
   cacheFile = f;
   try { fileCache = new Map(Object.entries(JSON.parse(readFileSync(f, "utf8")))); } catch { fileCache = new Map(); }
@@ -84,7 +84,12 @@ function declName(stmt: any): string | undefined {
   if (stmt.type === "ExportDefaultDeclaration") return d.id?.name ? `function ${d.id.name}` : "export default";
   if (d.type === "FunctionDeclaration") return `function ${d.id.name}`;
   if (d.type === "ClassDeclaration") return `class ${d.id.name}`;
-  if (d.type === "VariableDeclaration") return `const ${d.declarations.map((x: any) => x.id.name ?? "{…}").join(", ")}`;
+  if (d.type === "VariableDeclaration") {
+    const names: string[] = d.declarations.map((x: any) => x.id.name ?? "{…}");
+    // esbuild rewrites `export default expr` to `var <file>_default = expr; export { … as default }`.
+    if (names.length === 1 && /_default$/.test(names[0]!)) return "export default";
+    return `${d.kind} ${names.join(", ")}`;
+  }
   if (stmt.type === "ImportDeclaration") return `import ${stmt.source.value}`;
   if (stmt.type === "ExportNamedDeclaration" && !stmt.declaration) return `export {${stmt.specifiers.map((s: any) => s.exported.name).join(", ")}}`;
   return undefined;

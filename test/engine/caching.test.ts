@@ -48,6 +48,8 @@ describe("rerun only what changed", () => {
     rig.write("stages/t-scale.ts", src.replace("return x * f;", "return x * f + 1;"));
     const why = await rig.lcl(["why", "scale"]);
     expect(why.stdout).toMatch(/code: stages\/t-scale\.ts changed \(function scale\)/);
+    rig.write("stages/t-scale.ts", src.replace('throw new Error("asked to fail")', 'throw new Error("asked to fail!")'));
+    expect((await rig.lcl(["why", "scale"])).stdout).toMatch(/code: stages\/t-scale\.ts changed \(export default\)/);
   });
 
   it("why reports an upstream output change as an input hash change", async () => {

@@ -177,7 +177,8 @@ export class Store {
   async writeFailure(r: FailureRecord) { await writeJsonAtomic(this.failurePath(r.fingerprint), r, this.tmpDir); }
 
   newRunId(): string {
-    const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
+    // Sortable by start time to the millisecond (gc's "last N runs" and `lcl runs` rely on it).
+    const t = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").replace(".", "-").replace("Z", "");
     return `${t}-${randomBytes(3).toString("hex")}`;
   }
   async writeRun(r: RunRecord) { await writeJsonAtomic(path.join(this.runsDir, `${r.id}.json`), r, this.tmpDir); }

@@ -136,6 +136,9 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
       const merged: Record<string, RunStage> = { ...(await store.readRef(graph.experiment))?.stages };
       for (const [id, s] of Object.entries(stages)) if (s.fingerprint) merged[id] = s;
       await store.writeRef({ experiment: graph.experiment, run: runId, updatedAt: record.finishedAt, stages: merged });
+      const current = new Map<string, StageRecord["outputs"]>();
+      for (const [id, o] of outcomes) if (o.ok) current.set(id, o.record.outputs);
+      await store.writeViews(graph.experiment, current).catch(() => { /* views are a convenience; never fail a run over them */ });
       emit({ type: "run-done", record });
       return record;
     });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { CodeDetail } from "./code-fingerprint.js";
@@ -192,6 +192,26 @@ export class Store {
   async writeRef(r: ExperimentRef) { await writeJsonAtomic(this.refPath(r.experiment), r, this.tmpDir); }
   async listRefs(): Promise<string[]> {
     try { return (await readdir(this.refsDir)).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort(); } catch { return []; }
+  }
+
+  /**
+   * Stable, human paths to an experiment's current outputs, for tools outside lcl:
+   * `views/<experiment>/<stage>/<output>.<ext>` → symlink into objects/. Replaced atomically.
+   */
+  async writeViews(experiment: string, outputs: ReadonlyMap<string, Readonly<Record<string, OutputRecord>>>): Promise<void> {
+    const base = path.join(this.root, "views", experiment);
+    for (const [instance, outs] of outputs) {
+      const dir = path.join(base, instance.replace(/[/\\]/g, "_"));
+      await mkdir(dir, { recursive: true });
+      for (const [name, o] of Object.entries(outs)) {
+        const ext = o.kind === "table" || o.kind === "tensors" ? (o.format === "parquet" ? "parquet" : "arrow") : o.kind === "json" ? "json" : o.format ?? "bin";
+        const link = path.join(dir, `${name}.${ext}`);
+        const tmp = `${link}.${process.pid}.tmp`;
+        await unlink(tmp).catch(() => {});
+        await symlink(path.relative(dir, this.objectPath(o.object)), tmp);
+        await rename(tmp, link);
+      }
+    }
   }
 
   async *allObjects(): AsyncGenerator<{ hash: string; path: string; bytes: number }> {

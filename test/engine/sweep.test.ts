@@ -20,6 +20,10 @@ describe("sweeps", () => {
     const show = await rig.lcl(["show", "sweep", "join", "--json"]);
     const rec = JSON.parse(show.stdout)[0];
     expect(Object.keys(rec.data.inputs.tables)).toEqual(["scale[factor=1]", "scale[factor=2]", "scale[factor=3]"]);
+    // Stable paths for tools outside lcl: views/<experiment>/<stage>/<output>.<ext>.
+    const summary = JSON.parse(rig.read("artifacts/views/sweep/join/summary.json"));
+    expect(summary.map((r: { label: string }) => r.label)).toEqual(["scale[factor=1]", "scale[factor=2]", "scale[factor=3]"]);
+    expect(rig.exists("artifacts/views/sweep/scale[factor=2]/table.arrow")).toBe(true);
   });
 
   it("caches per variant: adding a value runs only the new variant and the join", async () => {

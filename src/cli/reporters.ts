@@ -50,6 +50,9 @@ export function makeReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Eve
         running.delete(e.id); finished++; ran++;
         if (!opts.quiet) print(`${c.green("✓")} ${e.id} ${c.dim(`${ms(e.durationMs)} ${short(e.fingerprint)}${e.unchangedOutputs ? " · outputs unchanged, downstream stays cached" : ""}`)}`);
         return;
+      case "nondeterministic":
+        print(`${c.yellow("⚠")} ${e.id} ${c.yellow(`same fingerprint, different ${e.outputs.join(", ")}: this stage is not deterministic (unseeded randomness, time, thread races?)`)}`);
+        return;
       case "stage-failed":
         running.delete(e.id); finished++; failed++;
         print(`${c.red("✗")} ${e.id} ${c.red(e.error)}\n  ${c.dim(`log: ${e.log}`)}`);

@@ -9,6 +9,8 @@ export type EngineEvent =
   | { readonly type: "stage-progress"; readonly id: string; readonly done: number; readonly total?: number; readonly note?: string }
   | { readonly type: "stage-log"; readonly id: string; readonly message: string }
   | { readonly type: "stage-done"; readonly id: string; readonly fingerprint: string; readonly durationMs: number; readonly unchangedOutputs: boolean }
+  /** A rerun with an unchanged fingerprint produced different outputs: the stage is not deterministic. */
+  | { readonly type: "nondeterministic"; readonly id: string; readonly fingerprint: string; readonly outputs: readonly string[] }
   | { readonly type: "stage-failed"; readonly id: string; readonly error: string; readonly log: string }
   | { readonly type: "stage-skipped"; readonly id: string; readonly reason: string }
   | { readonly type: "waiting"; readonly id: string; readonly lock: string; readonly owner?: LeaseOwner }

@@ -85,6 +85,8 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
           const reason = forced ? "forced" : prevRecord
             ? diffFingerprints(prevRecord.data, fingerprint.data, prevRecord.codeDetail, detail).map(describeChange).join("; ") || "record missing"
             : prevFp === fp ? "outputs missing from the store" : "no previous result";
+          // A forced rerun of a stored result doubles as a determinism check.
+          const sameKey = forced ? yield* Effect.promise(() => store.readRecord(fp)) : undefined;
           const started = new Date();
           emit({ type: "stage-start", id: inst.id, fingerprint: fp, reason });
           const exit = yield* Effect.exit(Effect.tryPromise({
@@ -94,6 +96,8 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
           if (Exit.isSuccess(exit)) {
             const record = exit.value;
             const unchangedOutputs = !!prevRecord && Object.entries(record.outputs).every(([k, o]) => prevRecord.outputs[k]?.logical === o.logical);
+            const drifted = sameKey ? Object.keys(record.outputs).filter((k) => sameKey.outputs[k]?.logical !== record.outputs[k]!.logical) : [];
+            if (drifted.length) emit({ type: "nondeterministic", id: inst.id, fingerprint: fp, outputs: drifted });
             emit({ type: "stage-done", id: inst.id, fingerprint: fp, durationMs: record.durationMs, unchangedOutputs });
             return { ok: true, record, status: "ran", durationMs: record.durationMs, startedAt: started.toISOString() } as const;
           }

@@ -125,3 +125,17 @@ describe("determinism", () => {
     expect(await snapshot()).toEqual(first);
   });
 });
+
+describe("determinism audit", () => {
+  it("--force on a stored result reports a stage whose outputs change under the same fingerprint", async () => {
+    rig = new Rig({
+      "pipelines/r.yaml": "nodes:\n  good: { uses: t-random }\n  bad: { uses: t-random, params: { seeded: false } }\n",
+      "experiments.yaml": "experiments:\n  r: { pipeline: r }\n",
+    }, { toyStages: true });
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    const r = await rig.lcl(["run", "--force", "good", "--force", "bad"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/⚠ bad same fingerprint, different table: this stage is not deterministic/);
+    expect(r.stderr).not.toMatch(/⚠ good/);
+  });
+});

@@ -33,7 +33,20 @@ export async function status(words: readonly string[], o: Common & { readonly pl
   const list = [...result.values()].filter((a) => !o.planOnly || a.status !== "cached");
   if (o.json) return print(JSON.stringify(list.map(({ ...a }) => ({ id: a.id, status: a.status, fingerprint: "fingerprint" in a ? a.fingerprint : undefined, causes: "causes" in a ? a.causes : [] })), null, 1));
   print(c.bold(`${graph.experiment}`) + c.dim(` (pipeline ${graph.pipeline}, ${graph.instances.size} stages)`));
+  // Cached variants of a big sweep are collapsed per node; everything that needs attention is listed.
+  const cachedByNode = new Map<string, Assessment[]>();
+  for (const a of list) if (a.status === "cached") {
+    const node = graph.instances.get(a.id)!.node;
+    cachedByNode.set(node, [...(cachedByNode.get(node) ?? []), a]);
+  }
+  const collapsed = new Set<string>();
   for (const a of list) {
+    const node = graph.instances.get(a.id)!.node;
+    const group = a.status === "cached" ? cachedByNode.get(node)! : undefined;
+    if (group && group.length > 3) {
+      if (!collapsed.has(node)) { collapsed.add(node); print(`  ${badge(a).padEnd(20)} ${node}[…] ${c.dim(`×${group.length} variants`)}`); }
+      continue;
+    }
     print(`  ${badge(a).padEnd(20)} ${a.id}${"fingerprint" in a ? c.dim(` ${short(a.fingerprint)}`) : ""}`);
     if ("causes" in a) for (const cause of a.causes.slice(0, 6)) print(c.dim(`      ${cause}`));
   }

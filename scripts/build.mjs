@@ -21,6 +21,15 @@ export function build() {
       bundle: true, platform: "node", format: "esm", target: "node20", packages: "external",
       sourcemap: "linked", logLevel: "warning", legalComments: "none",
     });
+    // tfjs-core's Node entry (CJS) registers no gradients and its ESM gradient files are written
+    // for bundlers (extensionless imports); bundling them once gives Node a loadable file. They
+    // register into tfjs's global registry, shared with the CJS core.
+    esbuild.buildSync({
+      absWorkingDir: root,
+      entryPoints: { "tfjs-gradients": "node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js" },
+      outdir: tmp, outExtension: { ".js": ".mjs" }, bundle: true, platform: "node", format: "esm", target: "node20",
+      logLevel: "warning", legalComments: "none",
+    });
     // Maps first, bundles last: a reader that sees the new cli.mjs also finds its map.
     const files = readdirSync(tmp).sort((a, b) => Number(a.endsWith(".map")) - Number(b.endsWith(".map"))).reverse();
     for (const f of files) renameSync(path.join(tmp, f), path.join(out, f));

@@ -17,6 +17,7 @@ export function report(error: unknown, verbose: boolean): number {
       break;
     }
     case "NotFound": { const x = e as Extract<LclError, { _tag: "NotFound" }>; out(`${c.red("error")} no ${x.what} '${x.name}'${x.hint ? `\n    ${x.hint}` : ""}`); break; }
+    case "UsageError": { const x = e as Extract<LclError, { _tag: "UsageError" }>; out(`${c.red("error")} ${x.message}${x.fix ? `\n    fix: ${x.fix}` : ""}`); break; }
     case "StageFailed": { const x = e as Extract<LclError, { _tag: "StageFailed" }>; out(`${c.red("error")} ${x.message} (${x.instance})`); break; }
     case "CorruptObject": { const x = e as Extract<LclError, { _tag: "CorruptObject" }>; out(`${c.red("error")} corrupt object ${x.hash} quarantined (${x.path}); the stages that produced it will recompute on the next run`); break; }
     case "LockTimeout": { const x = e as Extract<LclError, { _tag: "LockTimeout" }>; out(`${c.red("error")} timed out waiting for ${x.owner} (lock ${x.lock})`); break; }

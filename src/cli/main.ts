@@ -5,6 +5,9 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime";
 import * as NodeServices from "@effect/platform-node/NodeServices";
 import { readFileSync } from "node:fs";
 import { LCL_ROOT } from "../engine/workspace.js";
+import { setBackendResolver } from "../engine/backend.js";
+import { UsageError } from "../engine/errors.js";
+import { doctor } from "./commands/doctor.js";
 import { fromPromise, handled } from "./errors.js";
 import { run } from "./commands/run.js";
 import { dag, runs, show, status, why } from "./commands/inspect.js";
@@ -16,6 +19,19 @@ import { schema } from "./commands/schema.js";
  * The whole CLI: each command validates the workspace, then calls one engine entry point.
  * Read top to bottom, this is the architecture: config → graph → fingerprints → executor/store → reporters.
  */
+// The engine records a backend name/version; choosing and starting one is src/compute's job (TensorFlow.js),
+// loaded only when a stage that depends on the backend is about to be fingerprinted.
+setBackendResolver(async (forced) => {
+  const { selectBackend, BackendUnavailable } = await import("../compute/backend.js");
+  try {
+    const s = await selectBackend(forced);
+    return { name: s.name, version: s.version };
+  } catch (e) {
+    if (e instanceof BackendUnavailable) throw new UsageError({ message: e.message, fix: "run `lcl doctor` to see every backend and why; choose one with --backend or LCL_BACKEND" });
+    throw e;
+  }
+});
+
 const version = JSON.parse(readFileSync(`${LCL_ROOT}/package.json`, "utf8")).version as string;
 
 const dir = Flag.String("dir").pipe(Flag.withAlias("C"), Flag.withDescription("workspace folder (default: nearest folder with experiments.yaml)"), Flag.optional);
@@ -93,9 +109,15 @@ const schemaCmd = Command.make("schema", {
 }, (a) => body(a.verbose, () => schema({ dir: opt(a.dir), out: a.out })))
   .pipe(Command.withDescription("Write JSON Schemas for experiments.yaml and pipelines/*.yaml, generated from the stage kinds."));
 
+const doctorCmd = Command.make("doctor", {
+  verbose, json, backend,
+  seconds: Flag.Finite("seconds").pipe(Flag.withDescription("micro-benchmark duration"), Flag.withDefault(2)),
+}, (a) => body(a.verbose, () => doctor({ json: a.json, backend: opt(a.backend), seconds: a.seconds })))
+  .pipe(Command.withDescription("Which compute backend lcl uses, why each other one is unavailable, threads, and a short benchmark."));
+
 const lcl = Command.make("lcl").pipe(
   Command.withDescription("Typed, content-hashed experiment DAGs: run only what changed, and say why."),
-  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, runsCmd, gcCmd, verifyCmd, schemaCmd]),
+  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, runsCmd, gcCmd, verifyCmd, schemaCmd, doctorCmd]),
 );
 
 Command.run(lcl, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain);

@@ -34,7 +34,10 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly what: stri
   override get message() { return `no ${this.what} '${this.name}'${this.hint ? ` — ${this.hint}` : ""}`; }
 }
 
-export type LclError = ConfigError | StageFailed | CorruptObject | LockTimeout | NotFound;
+/** A command-line choice that cannot be honoured here (e.g. a forced backend that is unavailable). Exit code 2. */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string; readonly fix?: string }> {}
+
+export type LclError = ConfigError | StageFailed | CorruptObject | LockTimeout | NotFound | UsageError;
 
 /** Documented exit codes (README "Exit codes"). */
 export const ExitCode = { ok: 0, stageFailed: 1, usage: 2, corrupt: 3, lock: 4, interrupted: 130 } as const;
@@ -43,6 +46,7 @@ export function exitCodeOf(e: LclError): number {
   switch (e._tag) {
     case "ConfigError": return ExitCode.usage;
     case "NotFound": return ExitCode.usage;
+    case "UsageError": return ExitCode.usage;
     case "StageFailed": return ExitCode.stageFailed;
     case "CorruptObject": return ExitCode.corrupt;
     case "LockTimeout": return ExitCode.lock;

@@ -1,4 +1,5 @@
-import { resolveBackend } from "../../engine/backend.js";
+import { backendFor } from "../../engine/backend.js";
+import type { Graph } from "../../engine/graph.js";
 import { renderDag, type DagFormat } from "../../engine/dag.js";
 import { NotFound } from "../../engine/errors.js";
 import { assess, type Assessment } from "../../engine/explain.js";
@@ -9,6 +10,9 @@ import { loadGraph, openSession, selectInstances } from "../session.js";
 
 interface Common { readonly dir?: string; readonly backend?: string; readonly json?: boolean }
 const print = (s: string) => process.stdout.write(s + "\n");
+
+const backendOf = (graph: Graph, o: Common) =>
+  backendFor([...graph.instances.values()].some((i) => i.kind.usesBackend), o.backend ?? (process.env.LCL_BACKEND || undefined));
 
 const badge = (a: Assessment) => {
   switch (a.status) {
@@ -23,7 +27,7 @@ const badge = (a: Assessment) => {
 async function assessed(words: readonly string[], o: Common) {
   const s = openSession(o.dir);
   const graph = await loadGraph(s, words);
-  const backend = await resolveBackend(o.backend ?? (process.env.LCL_BACKEND || undefined));
+  const backend = await backendOf(graph, o);
   return { s, graph, result: await assess(s.ws, s.store, graph, backend) };
 }
 
@@ -82,7 +86,7 @@ export async function dag(words: readonly string[], o: Common & { readonly forma
   const graph = await loadGraph(s, words);
   let st: Map<string, string> | undefined;
   if (o.withStatus) {
-    const backend = await resolveBackend(o.backend ?? (process.env.LCL_BACKEND || undefined));
+    const backend = await backendOf(graph, o);
     st = new Map([...(await assess(s.ws, s.store, graph, backend))].map(([k, v]) => [k, v.status]));
   }
   print(renderDag(graph, o.format, st));
@@ -103,7 +107,7 @@ export async function show(words: readonly string[], o: Common & { readonly rows
   }
   if (!records.length) {
     const graph = await loadGraph(s, words.slice(0, -1));
-    const backend = await resolveBackend(o.backend ?? (process.env.LCL_BACKEND || undefined));
+    const backend = await backendOf(graph, o);
     const result = await assess(s.ws, s.store, graph, backend);
     for (const inst of selectInstances(graph, what, s)) {
       const a = result.get(inst.id)!;

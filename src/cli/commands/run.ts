@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import * as os from "node:os";
-import { resolveBackend } from "../../engine/backend.js";
+import { backendFor } from "../../engine/backend.js";
 import { StageFailed } from "../../engine/errors.js";
 import { runGraph } from "../../engine/executor.js";
 import { beginRun } from "../../engine/maintenance.js";
@@ -24,7 +24,8 @@ export const run = (a: RunArgs) => Effect.gen(function* () {
   const s = openSession(a.dir);
   const graph = yield* Effect.promise(() => loadGraph(s, a.words));
   const force = new Set(a.force.flatMap((t) => selectInstances(graph, t, s).map((i) => i.id)));
-  const backend = yield* Effect.promise(() => resolveBackend(a.backend ?? (process.env.LCL_BACKEND || undefined)));
+  const usesBackend = [...graph.instances.values()].some((i) => i.kind.usesBackend);
+  const backend = yield* Effect.promise(() => backendFor(usesBackend, a.backend ?? (process.env.LCL_BACKEND || undefined)));
   const reporter = makeReporter({ quiet: a.quiet });
   const runLease = yield* Effect.promise(() => beginRun(s.store, `${process.pid}-${Date.now()}`, (m) => process.stderr.write(m + "\n")));
   const record = yield* runGraph(s.ws, s.store, s.registry, graph, {

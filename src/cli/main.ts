@@ -32,6 +32,9 @@ setBackendResolver(async (forced) => {
   }
 });
 
+// `lcl show … | head` closes the pipe early: that is not an error.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
+
 const version = JSON.parse(readFileSync(`${LCL_ROOT}/package.json`, "utf8")).version as string;
 
 const dir = Flag.String("dir").pipe(Flag.withAlias("C"), Flag.withDescription("workspace folder (default: nearest folder with experiments.yaml)"), Flag.optional);

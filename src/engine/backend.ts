@@ -11,7 +11,7 @@ let resolver: BackendResolver = async (forced) => ({ name: forced ?? "cpu", vers
 
 export function setBackendResolver(r: BackendResolver) { resolver = r; }
 export function resolveBackend(forced = process.env.LCL_BACKEND || undefined): Promise<BackendInfo> { return resolver(forced); }
-export const backendLabel = (b: BackendInfo) => `${b.name}@${b.version}`;
+export const backendLabel = (b: BackendInfo) => (b.name === "none" ? "none" : `${b.name}@${b.version}`);
 
 /** No stage of this graph depends on a backend (and none was forced): nothing to start. */
 export const NO_BACKEND: BackendInfo = { name: "none", version: "-" };

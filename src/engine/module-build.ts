@@ -26,7 +26,7 @@ let cacheFile = "";
 const memo = new Map<string, Promise<BuiltModule>>();
 
 function load(root: string) {
-  const f = path.join(root, ".lcl", "cache", "modules.json");
+  const f = path.join(root, ".lcl", "cache", "modules.v2.json"); // bump when the bundle layout changes
   if (cache && cacheFile === f) return;
   cacheFile = f;
   try { cache = new Map(Object.entries(JSON.parse(readFileSync(f, "utf8")))); } catch { cache = new Map(); }
@@ -72,7 +72,9 @@ async function build(entry: string, root: string): Promise<BuiltModule> {
   }
   const code = out.outputFiles[0]!.text;
   const name = path.basename(entry).replace(/\.[^.]+$/, "");
-  const dir = path.join(root, ".lcl", "modules");
+  // Beside the stage's own package (the folder above stages/), so its bare imports resolve from
+  // the node_modules that belongs to it: lcl's for built-in kinds, the lab's for its own.
+  const dir = path.join(path.dirname(path.dirname(entry)), ".lcl", "modules");
   const modulePath = path.join(dir, `${name}.${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
   if (!existsSync(modulePath)) {
     mkdirSync(dir, { recursive: true });

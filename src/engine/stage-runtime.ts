@@ -69,6 +69,7 @@ export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks
       backend: job.backend,
       get scratchDir() { if (!scratchMade) { scratchMade = true; void mkdir(scratchDir, { recursive: true }); } return scratchDir; },
       files: job.files,
+      cacheDir: path.join(store.cacheDir, "stages", kind.name),
     };
     await kind.run(ctx as never);
     if (hooks.signal.aborted) throw new Error("interrupted");

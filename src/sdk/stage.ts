@@ -21,6 +21,11 @@ export interface StageContext<P, I extends Ports, O extends Ports> {
   readonly backend: string;
   /** Private scratch directory, deleted after a successful run. */
   readonly scratchDir: string;
+  /**
+   * A persistent cache folder for this stage kind inside the store (downloads, extracted
+   * archives). Not part of any fingerprint: put only things there that are re-derivable.
+   */
+  readonly cacheDir: string;
   /** Absolute paths of the workspace files declared by `files(params)`, sorted: exactly what was hashed. */
   readonly files: readonly string[];
 }

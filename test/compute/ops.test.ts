@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { tensorflow, type Tf } from "../../src/compute/backend.js";
+import { conv2d, energyPool, gaussianPool, im2col, im2colData } from "../../src/compute/ops.js";
+import type * as tfc from "@tensorflow/tfjs-core";
+
+const close = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array, tol = 1e-4) => {
+  expect(a.length).toBe(b.length);
+  let worst = 0, scale = 1e-6;
+  for (let i = 0; i < a.length; i++) { worst = Math.max(worst, Math.abs(a[i]! - b[i]!)); scale = Math.max(scale, Math.abs(b[i]!)); }
+  expect(worst / scale).toBeLessThan(tol);
+};
+
+/** Forward and weight-gradient of conv → energy pool → loss, with our ops or tf's own. */
+function layer(tf: Tf, ours: boolean) {
+  const x = tf.randomNormal([4, 12, 12, 2], 0, 1, "float32", 11) as tfc.Tensor4D;
+  const w = tf.randomNormal([5, 5, 2, 3], 0, 0.3, "float32", 12) as tfc.Tensor4D;
+  const f = (wt: tfc.Tensor) => {
+    const y = ours ? conv2d(tf, x, wt as tfc.Tensor4D) : tf.conv2d(x, wt as tfc.Tensor4D, 1, "valid");
+    const p = ours ? energyPool(tf, tf.relu(y) as tfc.Tensor4D, 1.0, 2) : tf.sqrt(tf.add(gaussianPool(tf, tf.square(tf.relu(y)) as tfc.Tensor4D, 1.0, 2), 1e-6));
+    return tf.mean(tf.square(tf.sub(p, 0.5))) as tfc.Scalar;
+  };
+  const { value, grad } = tf.valueAndGrad(f)(w);
+  const out = { y: (ours ? conv2d(tf, x, w) : tf.conv2d(x, w, 1, "valid")).dataSync().slice(), loss: value.dataSync()[0]!, grad: grad.dataSync().slice() };
+  tf.dispose([x, w, value, grad]);
+  return out;
+}
+
+describe("training ops that are fast on wasm", () => {
+  it("im2col orders patches like conv2d filters (tf-op and plain-JS versions agree)", async () => {
+    const tf = await tensorflow("cpu");
+    const x = tf.tensor4d(Float32Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+    const cols = im2col(tf, x, 2, 2);
+    expect(cols.shape).toEqual([1, 2, 2, 4]);
+    expect(Array.from(cols.dataSync().slice(0, 8))).toEqual([0, 1, 4, 5, 2, 3, 6, 7]);
+    const y = tf.randomNormal([2, 9, 7, 3], 0, 1, "float32", 5) as tfc.Tensor4D;
+    expect(Array.from(im2colData(tf, y, 3, 2).dataSync())).toEqual(Array.from(im2col(tf, y, 3, 2).dataSync()));
+  });
+
+  it("conv2d as im2col + matMul equals tf.conv2d, forward and weight gradient (cpu reference)", async () => {
+    const tf = await tensorflow("cpu");
+    const ref = layer(tf, false), ours = layer(tf, true);
+    close(ours.y, ref.y);
+    expect(ours.loss).toBeCloseTo(ref.loss, 5);
+    close(ours.grad, ref.grad);
+  });
+
+  it("on wasm (which lacks Conv2DBackpropFilter) the same layer trains and matches cpu", async () => {
+    const cpu = layer(await tensorflow("cpu"), false);
+    const wasm = layer(await tensorflow("wasm"), true);
+    close(wasm.y, cpu.y, 1e-4);
+    expect(wasm.loss).toBeCloseTo(cpu.loss, 4);
+    close(wasm.grad, cpu.grad, 1e-3);
+  });
+
+  it("Gaussian pooling preserves a constant image and halves the size with stride 2", async () => {
+    const tf = await tensorflow("cpu");
+    const p = gaussianPool(tf, tf.fill([1, 8, 6, 2], 3) as tfc.Tensor4D, 1.2, 2);
+    expect(p.shape).toEqual([1, 4, 3, 2]);
+    for (const v of p.dataSync()) expect(v).toBeCloseTo(3, 5);
+  });
+});

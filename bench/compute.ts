@@ -39,7 +39,9 @@ const wasm = await time("wasm", true);
 console.log(`  wasm + lcl im2col ops    ${wasm.toFixed(0).padStart(7)} ms/step`);
 const cpu = await time("cpu", false);
 console.log(`  cpu + tf.conv2d          ${cpu.toFixed(0).padStart(7)} ms/step   (wasm is ${(cpu / wasm).toFixed(1)}× faster)`);
-const torch = spawnSync("python3", ["-c", `
+// Debian's python3-torch lives under /usr/bin/python3, which a pyenv/venv python3 may shadow.
+const python = ["python3", "/usr/bin/python3"].find((py) => spawnSync(py, ["-c", "import torch"]).status === 0) ?? "python3";
+const torch = spawnSync(python, ["-c", `
 import torch, time
 torch.manual_seed(0); torch.set_num_threads(2)
 x = torch.randn(${B}, 1, ${S}, ${S}); w = torch.randn(${C}, 1, ${K}, ${K}, requires_grad=True)

@@ -13,6 +13,7 @@ export default defineStage({
   name: "patches",
   version: 1,
   description: "Deformed natural-image patch pairs with amplitudes scaled by the receptive field (complexity matching).",
+  isolation: "process", // CPU-bound: layer-1 and layer-2 patches are cut in parallel
   params: Schema.Struct({
     size: param.int({ default: 16, min: 3, max: 256, description: "patch side in pixels (after downsampling)" }),
     count: param.int({ default: 2000, min: 1, max: 10_000_000, description: "number of pairs" }),
@@ -36,6 +37,7 @@ export default defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
+    const started = performance.now();
     const rng = ctx.rng.fork(`seed:${p.seed}`);
     const t = await ctx.inputs.pixels.read();
     const ids = t.getChild("id")!.toArray() as string[];
@@ -90,6 +92,8 @@ export default defineStage({
     ctx.metric("pairs", n);
     ctx.metric("rejected_fraction", rejected / (n + rejected));
     ctx.metric("amplitude_px", amp);
+    ctx.metric("peak_rss_mb", process.resourceUsage().maxRSS / 1024); // meaningful under isolation: process
+    ctx.metric("pairs_per_s", n / ((performance.now() - started) / 1000));
   },
 });
 

@@ -75,6 +75,17 @@ describe("natural-images and patches", () => {
     expect(table(rig, "q", "l1").outputs.pairs.object).toBe(before);
   });
 
+  it("10k pairs stay within bounded memory (peak RSS of the stage process)", async () => {
+    await workspace();
+    rig.write("experiments.yaml", "experiments:\n  big:\n    pipeline: p\n    params:\n      l1: { count: 10000, size: 16 }\n");
+    const r = await rig.lcl(["run", "big", "l1"]);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = table(rig, "big", "l1");
+    expect(rec.outputs.pairs.rows).toBe(10_000);
+    // 10k pairs × 2 × 256 floats ≈ 20 MB of payload; the whole process (Node, Arrow, sharp) stays far below 1 GB.
+    expect(rec.metrics.peak_rss_mb).toBeLessThan(600);
+  });
+
   const hasApt = (() => { try { execFileSync("sh", ["-c", "command -v apt-get && command -v dpkg-deb"]); return true; } catch { return false; } })();
   it.runIf(hasApt)("debian source: fetches a pinned data package into the store's cache and records each photo's licence", async () => {
     rig = new Rig({ "pipelines/p.yaml": "nodes:\n  images: { uses: natural-images, params: { packages: [palapeli-data] } }\n", "experiments.yaml": "experiments:\n  d: { pipeline: p }\n" });

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { LCL_ROOT } from "../engine/workspace.js";
 
 /**
  * TensorFlow.js backend selection: the best one that works here, in the order
@@ -38,16 +38,9 @@ function core(): Promise<Tf> {
     const tf = require("@tensorflow/tfjs-core") as Tf;
     // Training needs gradients, which tfjs-core's Node build does not register: load the bundle
     // scripts/build.mjs makes of them (dist/tfjs-gradients.mjs).
-    await import(pathToFileURL(path.join(lclRoot(), "dist", "tfjs-gradients.mjs")).href);
+    await import(pathToFileURL(path.join(LCL_ROOT, "dist", "tfjs-gradients.mjs")).href);
     return tf;
   })());
-}
-
-function lclRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    try { if (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).name === "lcl") return dir; } catch { /* keep walking */ }
-    if (path.dirname(dir) === dir) throw new Error("lcl: cannot find its own package.json");
-  }
 }
 
 /** tfjs prints an advert for tfjs-node when the cpu backend starts in Node; keep the console clean. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -202,13 +202,17 @@ export class Store {
     const base = path.join(this.root, "views", experiment);
     for (const [instance, outs] of outputs) {
       const dir = path.join(base, instance.replace(/[/\\]/g, "_"));
-      await mkdir(dir, { recursive: true });
+      let dirReady = false;
       for (const [name, o] of Object.entries(outs)) {
         const ext = o.kind === "table" || o.kind === "tensors" ? (o.format === "parquet" ? "parquet" : "arrow") : o.kind === "json" ? "json" : o.format ?? "bin";
         const link = path.join(dir, `${name}.${ext}`);
+        const target = path.relative(dir, this.objectPath(o.object));
+        // Unchanged links are left alone: a no-op run over thousands of stages touches nothing.
+        try { if (readlinkSync(link) === target) continue; } catch { /* missing or not a link */ }
+        if (!dirReady) { await mkdir(dir, { recursive: true }); dirReady = true; }
         const tmp = `${link}.${process.pid}.tmp`;
         await unlink(tmp).catch(() => {});
-        await symlink(path.relative(dir, this.objectPath(o.object)), tmp);
+        await symlink(target, tmp);
         await rename(tmp, link);
       }
     }

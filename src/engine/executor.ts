@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Deferred, Effect, Exit, Semaphore, Cause } from "effect";
 import type { BackendInfo } from "./backend.js";
@@ -33,8 +34,11 @@ export interface RunOptions {
   readonly isolate?: boolean;
 }
 
+/** What downstream stages and the run record need of a result. */
+type CachedRecord = Pick<StageRecord, "fingerprint" | "outputs">;
+
 type Outcome =
-  | { readonly ok: true; readonly record: StageRecord; readonly status: "cached" | "ran"; readonly durationMs?: number; readonly startedAt?: string }
+  | { readonly ok: true; readonly record: CachedRecord; readonly status: "cached" | "ran"; readonly durationMs?: number; readonly startedAt?: string; readonly finishedAt?: string }
   | { readonly ok: false; readonly status: "failed" | "skipped" | "interrupted"; readonly fingerprint?: string; readonly error?: string };
 
 export function runGraph(ws: Workspace, store: Store, registry: Registry, graph: Graph, opts: RunOptions) {
@@ -57,13 +61,13 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
         emit({ type: "stage-skipped", id: inst.id, reason: `upstream ${bad.join(", ")} did not finish` });
         return { ok: false, status: "skipped" } as const;
       }
-      const records = new Map<string, StageRecord>();
+      const records = new Map<string, CachedRecord>();
       inst.deps.forEach((d, i) => records.set(d, (ups[i] as Extract<Outcome, { ok: true }>).record));
       const { fingerprint, detail, files } = yield* Effect.promise(() => instanceFingerprint(ws, inst, records, opts.backend, store.fileHashes));
       const fp = fingerprint.hash;
       const forced = opts.force.has(inst.id);
       if (!forced) {
-        const hit = yield* Effect.promise(() => store.usableRecord(fp));
+        const hit = store.cachedFromRef(fp, previous?.stages[inst.id]) ?? (yield* Effect.promise(() => store.usableRecord(fp)));
         if (hit) { emit({ type: "stage-cached", id: inst.id, fingerprint: fp }); return { ok: true, record: hit, status: "cached" } as const; }
       }
       if (stopLaunching) {
@@ -99,7 +103,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
             const drifted = sameKey ? Object.keys(record.outputs).filter((k) => sameKey.outputs[k]?.logical !== record.outputs[k]!.logical) : [];
             if (drifted.length) emit({ type: "nondeterministic", id: inst.id, fingerprint: fp, outputs: drifted });
             emit({ type: "stage-done", id: inst.id, fingerprint: fp, durationMs: record.durationMs, unchangedOutputs });
-            return { ok: true, record, status: "ran", durationMs: record.durationMs, startedAt: started.toISOString() } as const;
+            return { ok: true, record, status: "ran", durationMs: record.durationMs, startedAt: started.toISOString(), finishedAt: record.finishedAt } as const;
           }
           if (Cause.hasInterruptsOnly(exit.cause)) return { ok: false, status: "interrupted", fingerprint: fp } as const;
           const err = Cause.squash(exit.cause);
@@ -126,7 +130,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
         stages[id] = !o
           ? { node: inst.node, status: "interrupted" }
           : o.ok
-            ? { node: inst.node, status: o.status, fingerprint: o.record.fingerprint, ...(o.status === "ran" ? { durationMs: o.durationMs, startedAt: o.startedAt, finishedAt: o.record.finishedAt } : {}) }
+            ? { node: inst.node, status: o.status, fingerprint: o.record.fingerprint, ...(o.status === "ran" ? { durationMs: o.durationMs, startedAt: o.startedAt, finishedAt: o.finishedAt } : {}) }
             : { node: inst.node, status: o.status, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}), ...(o.error ? { error: o.error } : {}) };
       }
       const anyFailed = Object.values(stages).some((s) => s.status === "failed" || s.status === "skipped");
@@ -137,11 +141,17 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
       await store.writeRun(record);
       await store.fileHashes.save();
       // The ref keeps the newest known fingerprint per instance; a skipped/interrupted stage keeps its older entry.
-      const merged: Record<string, RunStage> = { ...(await store.readRef(graph.experiment))?.stages };
-      for (const [id, s] of Object.entries(stages)) if (s.fingerprint) merged[id] = s;
+      const before = (await store.readRef(graph.experiment))?.stages ?? {};
+      const merged: Record<string, RunStage> = { ...before };
+      for (const [id, s] of Object.entries(stages)) {
+        const o = outcomes.get(id);
+        if (s.fingerprint) merged[id] = o?.ok ? { ...s, outputs: o.record.outputs } : s;
+      }
       await store.writeRef({ experiment: graph.experiment, run: runId, updatedAt: record.finishedAt, stages: merged });
+      // Views change only where a stage's result changed (or the views folder is gone).
+      const fresh = !existsSync(path.join(store.root, "views", graph.experiment));
       const current = new Map<string, StageRecord["outputs"]>();
-      for (const [id, o] of outcomes) if (o.ok) current.set(id, o.record.outputs);
+      for (const [id, o] of outcomes) if (o.ok && (fresh || before[id]?.fingerprint !== o.record.fingerprint)) current.set(id, o.record.outputs);
       await store.writeViews(graph.experiment, current).catch(() => { /* views are a convenience; never fail a run over them */ });
       emit({ type: "run-done", record });
       return record;
@@ -154,7 +164,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
   });
 }
 
-async function executeStage(store: Store, graph: Graph, registry: Registry, inst: Instance, upstream: ReadonlyMap<string, StageRecord>,
+async function executeStage(store: Store, graph: Graph, registry: Registry, inst: Instance, upstream: ReadonlyMap<string, CachedRecord>,
   fp: string, data: StageRecord["data"], codeDetail: StageRecord["codeDetail"], files: readonly string[], opts: RunOptions, signal: AbortSignal): Promise<StageRecord> {
   const started = new Date();
   const job: StageJob = {

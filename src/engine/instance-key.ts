@@ -11,7 +11,7 @@ import { readdir, stat } from "node:fs/promises";
 import * as path from "node:path";
 
 /** The Merkle key of one instance, given the records its upstream instances produced. */
-export async function instanceFingerprint(ws: Workspace, inst: Instance, upstream: ReadonlyMap<string, StageRecord>, backend: BackendInfo, hashes: FileHashCache):
+export async function instanceFingerprint(ws: Workspace, inst: Instance, upstream: ReadonlyMap<string, Pick<StageRecord, "outputs">>, backend: BackendInfo, hashes: FileHashCache):
   Promise<{ fingerprint: Fingerprint; detail: CodeDetail; files: readonly string[] }> {
   const files = await declaredFiles(ws, inst);
   const fileHashes: Record<string, string> = {};

@@ -35,7 +35,7 @@ export function makeInputs(store: Store, ports: Ports, refs: Readonly<Record<str
 }
 
 /** Logical identity of an input as it enters a fingerprint. */
-export function inputHashes(refs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>, records: ReadonlyMap<string, StageRecord>) {
+export function inputHashes(refs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>, records: ReadonlyMap<string, Pick<StageRecord, "outputs">>) {
   const out: Record<string, string | Record<string, string>> = {};
   for (const [port, ref] of Object.entries(refs)) {
     const h = (r: InstanceRef) => records.get(r.instance)!.outputs[r.output]!.logical;

@@ -68,6 +68,8 @@ export interface RunStage {
   readonly startedAt?: string;
   readonly finishedAt?: string;
   readonly error?: string;
+  /** In refs only: the outputs of this fingerprint, so a no-op run need not read every record. */
+  readonly outputs?: Readonly<Record<string, OutputRecord>>;
 }
 
 export interface RunRecord {
@@ -160,6 +162,17 @@ export class Store {
 
   async readRecord(fp: string): Promise<StageRecord | undefined> { return readJson(this.recordPath(fp)); }
   async readFailure(fp: string): Promise<FailureRecord | undefined> { return readJson(this.failurePath(fp)); }
+
+  /**
+   * Fast cache check from an experiment ref's copy of the outputs: the record must still exist
+   * (gc removes it with its objects) and so must every object. Two stats instead of a read.
+   */
+  cachedFromRef(fp: string, entry: RunStage | undefined): Pick<StageRecord, "fingerprint" | "outputs"> | undefined {
+    if (!entry || entry.fingerprint !== fp || !entry.outputs || entry.status === "failed") return undefined;
+    if (!existsSync(this.recordPath(fp))) return undefined;
+    for (const o of Object.values(entry.outputs)) if (!this.hasObject(o.object)) return undefined;
+    return { fingerprint: fp, outputs: entry.outputs };
+  }
 
   /** A cache hit needs the record and every object it names. */
   async usableRecord(fp: string): Promise<StageRecord | undefined> {

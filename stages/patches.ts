@@ -1,6 +1,7 @@
 import { defineStage, param, port, Schema } from "lcl";
 import sharp from "sharp";
 import { downsample, elasticField, meanStd, samplePatch, type Image } from "../src/data/deform.js";
+import { makeWhitener } from "../src/data/whiten.js";
 
 /**
  * Complexity-matched patch pairs (science.md §1.4): the same image location, and a copy under a
@@ -24,7 +25,7 @@ export default defineStage({
     gamma: param.number({ default: 0.1, min: 0, max: 2, description: "maximum |log scale|" }),
     absolute_amplitude: param.number({ default: 0, min: 0, description: "ablation: if > 0, translation amplitude in pixels regardless of R (no complexity matching)" }),
     downsample: param.int({ default: 2, min: 1, max: 16, description: "box-downsample images by this factor first" }),
-    normalize: param.choice(["contrast", "none"], { default: "contrast", description: "per patch: subtract the mean and divide by the standard deviation, or leave raw" }),
+    normalize: param.choice(["contrast", "whiten", "none"], { default: "contrast", description: "per patch: contrast (subtract mean, divide by SD), whiten (spectral whitening |f|·exp(−(|f|/0.4)⁴), then contrast), or raw" }),
     min_contrast: param.number({ default: 0.03, min: 0, description: "reject locations whose undeformed patch has a lower luminance SD" }),
     seed: param.int({ default: 0, min: 0, description: "another draw of the same distribution" }),
   }),
@@ -49,13 +50,15 @@ export default defineStage({
     const amp = p.absolute_amplitude > 0 ? p.absolute_amplitude : p.alpha * p.rf;
     const fam = new Set(p.families);
     const beta = (p.beta_deg * Math.PI) / 180;
-    const reach = (p.size / 2) * Math.exp(fam.has("scale") ? p.gamma : 0) * Math.SQRT2 + (fam.has("translation") ? amp : 0) + (fam.has("elastic") ? 3 * amp : 0) + 1;
+    const reach = ((p.normalize === "whiten" ? p.size + 2 * Math.ceil(p.size / 4) : p.size) / 2) * Math.exp(fam.has("scale") ? p.gamma : 0) * Math.SQRT2 + (fam.has("translation") ? amp : 0) + (fam.has("elastic") ? 3 * amp : 0) + 1;
     const usable = images.map((im, i) => ({ i, im })).filter(({ im }) => im.width > 2 * reach && im.height > 2 * reach);
     if (!usable.length) throw new Error(`every image is smaller than a patch plus its deformation reach (${Math.ceil(2 * reach)} px); lower size/downsample or the amplitudes`);
     const areas = usable.map(({ im }) => (im.width - 2 * reach) * (im.height - 2 * reach));
     const total = areas.reduce((a, b) => a + b, 0);
     const n = p.count, P = p.size * p.size;
     const out = { image: [] as string[], x: new Float32Array(n), y: new Float32Array(n), dx: new Float32Array(n), dy: new Float32Array(n), theta: new Float32Array(n), log_scale: new Float32Array(n), a: [] as Float32Array[], b: [] as Float32Array[] };
+    const pad = Math.ceil(p.size / 4), big = p.size + 2 * pad;
+    const whiten = p.normalize === "whiten" ? makeWhitener(big) : undefined;
     const perImage = new Map<string, { pairs: number; rejected: number; contrast: number }>();
     let rejected = 0;
     for (let k = 0; k < n; ) {
@@ -75,7 +78,13 @@ export default defineStage({
       };
       const field = fam.has("elastic") ? elasticField(p.size, Math.max(0.5, p.rf / 2), amp, () => rng.normal()) : undefined;
       const b = samplePatch(im, cx, cy, p.size, d, new Float32Array(P), field);
-      if (p.normalize === "contrast") { normalise(a, sa); normalise(b, meanStd(b)); }
+      if (whiten) {
+        // Whiten a larger patch and keep its centre: the DFT's wrap-around would otherwise print
+        // bright frames along the borders.
+        a.set(crop(whiten(samplePatch(im, cx, cy, big, { dx: 0, dy: 0, theta: 0, logScale: 0 })), big, pad, p.size));
+        b.set(crop(whiten(samplePatch(im, cx, cy, big, d, undefined, field && padField(field, p.size, pad))), big, pad, p.size));
+      }
+      if (p.normalize !== "none") { normalise(a, meanStd(a)); normalise(b, meanStd(b)); }
       out.image.push(ids[i]!); out.x[k] = cx; out.y[k] = cy; out.dx[k] = d.dx; out.dy[k] = d.dy; out.theta[k] = d.theta; out.log_scale[k] = d.logScale;
       out.a.push(a); out.b.push(b);
       stats.pairs++; stats.contrast += sa.std;
@@ -96,6 +105,22 @@ export default defineStage({
     ctx.metric("pairs_per_s", n / ((performance.now() - started) / 1000));
   },
 });
+
+function crop(src: Float32Array, n: number, pad: number, size: number): Float32Array {
+  const out = new Float32Array(size * size);
+  for (let i = 0; i < size; i++) out.set(src.subarray((i + pad) * n + pad, (i + pad) * n + pad + size), i * size);
+  return out;
+}
+
+/** Extend an elastic field to the padded grid (edge values replicated). */
+function padField(f: { ux: Float32Array; uy: Float32Array }, size: number, pad: number) {
+  const n = size + 2 * pad, ux = new Float32Array(n * n), uy = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    const k = Math.min(size - 1, Math.max(0, i - pad)) * size + Math.min(size - 1, Math.max(0, j - pad));
+    ux[i * n + j] = f.ux[k]!; uy[i * n + j] = f.uy[k]!;
+  }
+  return { ux, uy };
+}
 
 function normalise(p: Float32Array, { mean, std }: { mean: number; std: number }) {
   const inv = std > 1e-8 ? 1 / std : 0;

@@ -75,6 +75,17 @@ describe("natural-images and patches", () => {
     expect(table(rig, "q", "l1").outputs.pairs.object).toBe(before);
   });
 
+  it("whitening: patches are spectrally whitened, then contrast-normalised", async () => {
+    await workspace();
+    rig.write("experiments.yaml", "experiments:\n  w:\n    pipeline: p\n    params:\n      l1: { normalize: whiten }\n");
+    expect((await rig.lcl(["run", "w", "l1"])).code).toBe(0);
+    const rec = table(rig, "w", "l1");
+    const a = rec.outputs.pairs.columns.find((c: { name: string }) => c.name === "a");
+    expect(a.mean).toBeCloseTo(0, 5);
+    expect(a.std).toBeCloseTo(1, 2);
+    expect(rec.data.params.normalize).toBe("whiten");
+  });
+
   it("10k pairs stay within bounded memory (peak RSS of the stage process)", async () => {
     await workspace();
     rig.write("experiments.yaml", "experiments:\n  big:\n    pipeline: p\n    params:\n      l1: { count: 10000, size: 16 }\n");

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { builtinModules } from "node:module";
-import { buildStageModule, forgetModules } from "./module-build.js";
+import { buildStageModule } from "./module-build.js";
 import { sha256 } from "./canonical.js";
 import { LCL_ROOT } from "./workspace.js";
 
@@ -127,13 +127,12 @@ function versionOf(pkg: string, roots: string[]): string {
 
 const memo = new Map<string, Promise<{ fingerprint: CodeFingerprint; detail: CodeDetail }>>();
 
-/** Fingerprint of a stage module; memoised per process (call `forgetCode()` in long-lived hosts). */
+/** Fingerprint of a stage module; memoised per process (a CLI run sees one state of the code). */
 export function codeFingerprint(entry: string, workspaceRoot: string, display: (abs: string) => string) {
   let p = memo.get(entry);
   if (!p) { p = compute(entry, workspaceRoot, display); memo.set(entry, p); }
   return p;
 }
-export function forgetCode() { memo.clear(); forgetModules(); }
 
 async function compute(entry: string, workspaceRoot: string, display: (abs: string) => string) {
   useDiskCache(workspaceRoot);

@@ -47,8 +47,6 @@ export function buildStageModule(entry: string, workspaceRoot: string): Promise<
   return p;
 }
 
-/** Forget in-process results (long-lived hosts, tests that edit stage files). */
-export function forgetModules() { memo.clear(); }
 
 async function build(entry: string, root: string): Promise<BuiltModule> {
   load(root);

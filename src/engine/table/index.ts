@@ -1,5 +1,5 @@
 /** The generic table layer: declared columns, logical hashing, encodings and summaries. */
-export { arrowSchemaOf, arrowTypeOf, columnTypeOf, columnTypeToString, specCompatibility, specOfSchema, TableSpecError } from "./spec.js";
+export { arrowTypeOf, columnTypeOf, columnTypeToString, specCompatibility, TableSpecError } from "./spec.js";
 export type { ColumnType, ListItem, Primitive, TableSpec } from "./spec.js";
 export { conformTable, tableFromColumns } from "./build.js";
 export { logicalHash } from "./logical-hash.js";

@@ -34,10 +34,6 @@ export function arrowTypeOf(t: ColumnType): arrow.DataType {
   return t.size !== undefined ? new arrow.FixedSizeList(t.size, item) : new arrow.List(item);
 }
 
-export function arrowSchemaOf(spec: TableSpec): arrow.Schema {
-  return new arrow.Schema(Object.entries(spec).map(([name, t]) => new arrow.Field(name, arrowTypeOf(t), true)));
-}
-
 function primitiveOf(type: arrow.DataType): Primitive | undefined {
   if (arrow.DataType.isBool(type)) return "bool";
   if (arrow.DataType.isInt(type) && type.isSigned) return type.bitWidth === 32 ? "int32" : type.bitWidth === 64 ? "int64" : undefined;
@@ -55,16 +51,6 @@ export function columnTypeOf(type: arrow.DataType): ColumnType | undefined {
     return arrow.DataType.isFixedSizeList(type) ? { list: item, size: type.listSize } : { list: item };
   }
   return undefined;
-}
-
-export function specOfSchema(schema: arrow.Schema): TableSpec {
-  const out: Record<string, ColumnType> = {};
-  for (const f of schema.fields) {
-    const t = columnTypeOf(f.type);
-    if (!t) throw new TableSpecError(`column ${f.name}: unsupported Arrow type ${String(f.type)}`);
-    out[f.name] = t;
-  }
-  return out;
 }
 
 const same = (a: ColumnType, b: ColumnType) => columnTypeToString(a) === columnTypeToString(b);

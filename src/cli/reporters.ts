@@ -48,7 +48,7 @@ export function makeReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Eve
       case "stage-log": print(c.dim(`  ${e.id}: ${e.message}`)); return;
       case "stage-done":
         running.delete(e.id); finished++; ran++;
-        if (!opts.quiet) print(`${c.green("✓")} ${e.id} ${c.dim(`${ms(e.durationMs)} ${short(e.fingerprint)}${e.unchangedOutputs ? " · outputs unchanged, downstream stays cached" : ""}`)}`);
+        if (!opts.quiet) print(`${c.green("✓")} ${e.id} ${c.dim(`${ms(e.durationMs)} ${short(e.fingerprint)}${e.resumedFrom !== undefined ? ` · resumed from checkpoint at step ${e.resumedFrom}` : ""}${e.unchangedOutputs ? " · outputs unchanged, downstream stays cached" : ""}`)}`);
         return;
       case "nondeterministic":
         print(`${c.yellow("⚠")} ${e.id} ${c.yellow(`same fingerprint, different ${e.outputs.join(", ")}: this stage is not deterministic (unseeded randomness, time, thread races?)`)}`);

@@ -102,7 +102,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
             const unchangedOutputs = !!prevRecord && Object.entries(record.outputs).every(([k, o]) => prevRecord.outputs[k]?.logical === o.logical);
             const drifted = sameKey ? Object.keys(record.outputs).filter((k) => sameKey.outputs[k]?.logical !== record.outputs[k]!.logical) : [];
             if (drifted.length) emit({ type: "nondeterministic", id: inst.id, fingerprint: fp, outputs: drifted });
-            emit({ type: "stage-done", id: inst.id, fingerprint: fp, durationMs: record.durationMs, unchangedOutputs });
+            emit({ type: "stage-done", id: inst.id, fingerprint: fp, durationMs: record.durationMs, unchangedOutputs, ...(record.resumedFrom ? { resumedFrom: record.resumedFrom.step } : {}) });
             return { ok: true, record, status: "ran", durationMs: record.durationMs, startedAt: started.toISOString(), finishedAt: record.finishedAt } as const;
           }
           if (Cause.hasInterruptsOnly(exit.cause)) return { ok: false, status: "interrupted", fingerprint: fp } as const;
@@ -124,6 +124,8 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
       ), { concurrency: "unbounded", discard: true });
 
     const finish = (interrupted: boolean) => Effect.promise(async () => {
+      // Interrupted stage processes are finishing up (e.g. saving a checkpoint): let them, briefly.
+      await stageProcessesExited(GRACE_MS + 1_000);
       const stages: Record<string, RunStage> = {};
       for (const [id, inst] of graph.instances) {
         const o = outcomes.get(id);
@@ -183,20 +185,29 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
     fingerprint: fp, data, codeDetail, instance: inst.id, experiment: graph.experiment, outputs: result.outputs, metrics: result.metrics,
     startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
     backend: backendLabel(opts.backend), host: hostName, pid: process.pid, log: path.relative(store.root, store.logPath(fp)),
+    ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
   };
   await store.writeRecord(record);
   return record;
+}
+
+const GRACE_MS = 5_000;
+const live = new Set<Promise<void>>();
+async function stageProcessesExited(ms: number) {
+  if (live.size) await Promise.race([Promise.all(live), new Promise((r) => setTimeout(r, ms).unref())]);
 }
 
 /** Run a job in a child Node process (dist/runner.mjs); abort → SIGTERM, then SIGKILL after a grace period. */
 function runInChild(modulePath: string, job: StageJob, hooks: StageHooks): Promise<StageResult> {
   return new Promise((resolve, reject) => {
     const child = fork(RUNNER, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const exited = new Promise<void>((r) => child.once("exit", () => { live.delete(exited); r(); }));
+    live.add(exited);
     let settled = false;
     const finish = (f: () => void) => { if (!settled) { settled = true; hooks.signal.removeEventListener("abort", onAbort); f(); } };
     const onAbort = () => {
       child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+      setTimeout(() => child.kill("SIGKILL"), GRACE_MS).unref();
     };
     hooks.signal.addEventListener("abort", onAbort, { once: true });
     child.on("message", (m: any) => {

@@ -1,6 +1,7 @@
 import type { BackendInfo } from "./backend.js";
 import { diffFingerprints, describeChange, type Change, type FingerprintData } from "./fingerprint.js";
 import type { Graph } from "./graph.js";
+import { checkpointInfo } from "./checkpoint.js";
 import { instanceFingerprint } from "./instance-key.js";
 import type { StageRecord, Store } from "./store.js";
 import type { Workspace } from "./workspace.js";
@@ -34,19 +35,21 @@ export async function assess(ws: Workspace, store: Store, graph: Graph, backend:
       out.set(inst.id, { id: inst.id, status: "cached", fingerprint: fp, record: hit, ...(previous ? { previous } : {}) });
       continue;
     }
+    const ckpt = await checkpointInfo(store, fp);
+    const resume = ckpt ? [`an unfinished attempt left a checkpoint (${ckpt.mtime.toISOString()}): it will resume from there`] : [];
     const prevData = previous ? (await store.readRecord(previous)) ?? (await store.readFailure(previous)) : undefined;
     const failedHere = ref?.stages[inst.id]?.status === "failed" && previous === fp;
     if (failedHere) {
       const f = await store.readFailure(fp);
-      out.set(inst.id, { id: inst.id, status: "failed", fingerprint: fp, changes: [], causes: [`failed last time with the same fingerprint: ${f?.error ?? "see its log"}`], data: fingerprint.data, previous: fp });
+      out.set(inst.id, { id: inst.id, status: "failed", fingerprint: fp, changes: [], causes: [`failed last time with the same fingerprint: ${f?.error ?? "see its log"}`, ...resume], data: fingerprint.data, previous: fp });
       continue;
     }
     if (previous && prevData) {
       const changes = previous === fp ? [] : diffFingerprints(prevData.data, fingerprint.data, prevData.codeDetail, detail);
       const causes = previous === fp ? ["its stored outputs are gone (gc'd or quarantined)"] : changes.map(describeChange);
-      out.set(inst.id, { id: inst.id, status: "stale", fingerprint: fp, changes, causes, data: fingerprint.data, previous });
+      out.set(inst.id, { id: inst.id, status: "stale", fingerprint: fp, changes, causes: [...causes, ...resume], data: fingerprint.data, previous });
     } else {
-      out.set(inst.id, { id: inst.id, status: "missing", fingerprint: fp, changes: [], causes: ["never run in this experiment"], data: fingerprint.data, ...(previous ? { previous } : {}) });
+      out.set(inst.id, { id: inst.id, status: "missing", fingerprint: fp, changes: [], causes: [ref?.stages[inst.id]?.status === "interrupted" && previous === fp ? "interrupted last time" : "never run in this experiment", ...resume], data: fingerprint.data, ...(previous ? { previous } : {}) });
     }
   }
   await store.fileHashes.save();

@@ -51,7 +51,7 @@ async function exists(p: string) { try { await stat(p); return true; } catch { r
 export interface GcReport {
   readonly keptRecords: number;
   readonly keptObjects: number;
-  readonly removed: readonly { readonly kind: "object" | "record" | "log" | "tmp"; readonly path: string; readonly bytes: number }[];
+  readonly removed: readonly { readonly kind: "object" | "record" | "log" | "tmp" | "checkpoint"; readonly path: string; readonly bytes: number }[];
   readonly freedBytes: number;
   readonly dryRun: boolean;
 }
@@ -65,7 +65,7 @@ export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number
     for (const s of Object.values((await store.readRun(id))?.stages ?? {})) if (s.fingerprint) rootFps.add(s.fingerprint);
   }
   const liveObjects = new Set<string>();
-  const removed: { kind: "object" | "record" | "log" | "tmp"; path: string; bytes: number }[] = [];
+  const removed: { kind: GcReport["removed"][number]["kind"]; path: string; bytes: number }[] = [];
   let keptRecords = 0;
   for await (const r of store.allRecords()) {
     if (rootFps.has(r.fingerprint)) {
@@ -88,9 +88,16 @@ export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number
     const st = await stat(p).catch(() => undefined);
     if (st && Date.now() - st.mtimeMs > hour) removed.push({ kind: "tmp", path: p, bytes: st.isFile() ? st.size : 0 });
   }
+  // A checkpoint is kept while a ref or recent run names its fingerprint (an interrupted stage
+  // does), and for a day otherwise (the driver itself may have been killed before recording).
+  for (const f of await readdir(store.checkpointsDir).catch(() => [] as string[])) {
+    const p = path.join(store.checkpointsDir, f);
+    const st = await stat(p).catch(() => undefined);
+    if (st && !rootFps.has(f.replace(/\.arrow$/, "")) && Date.now() - st.mtimeMs > 24 * hour) removed.push({ kind: "checkpoint", path: p, bytes: st.size });
+  }
   if (!opts.dryRun) {
     // Records before objects: a crash mid-gc leaves unreferenced objects (harmless), never a record without its objects.
-    for (const kind of ["record", "log", "object", "tmp"] as const) {
+    for (const kind of ["record", "log", "object", "tmp", "checkpoint"] as const) {
       for (const r of removed) if (r.kind === kind) await (kind === "tmp" ? rm(r.path, { recursive: true, force: true }) : unlink(r.path).catch(() => {}));
     }
   }

@@ -9,9 +9,17 @@ import { runStage, type StageJob } from "./stage-runtime.js";
  */
 type Message = { type: "job"; job: StageJob; modulePath: string };
 
-const send = (m: unknown) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+const send = (m: unknown) => new Promise<void>((resolve) => {
+  if (!process.connected) return resolve();
+  try { process.send!(m, () => resolve()); } catch { resolve(); }
+});
 const abort = new AbortController();
 process.on("SIGTERM", () => abort.abort());
+// The driver died (kill -9, OOM): stop like on Ctrl-C — a stage that checkpoints saves one — then exit.
+process.on("disconnect", () => {
+  abort.abort();
+  setTimeout(() => process.exit(1), 10_000).unref();
+});
 process.on("SIGINT", () => { /* the driver decides; it sends SIGTERM */ });
 
 process.once("message", async (msg: Message) => {

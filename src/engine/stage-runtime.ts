@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { makeRng } from "../sdk/rng.js";
 import type { StageKind } from "../sdk/stage.js";
 import type { InstanceRef } from "./graph.js";
+import { checkpointsFor, type Checkpoint } from "./checkpoint.js";
 import { makeInputs, makeOutputs } from "./io.js";
 import { hostName, Store, type OutputRecord } from "./store.js";
 
@@ -33,6 +34,8 @@ export interface StageHooks {
 export interface StageResult {
   readonly outputs: Readonly<Record<string, OutputRecord>>;
   readonly metrics: Readonly<Record<string, number>>;
+  /** Set when the stage picked up a checkpoint of an earlier, unfinished attempt. */
+  readonly resumedFrom?: { readonly step: number; readonly savedAt: string };
 }
 
 export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks): Promise<StageResult> {
@@ -53,6 +56,12 @@ export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks
   const written = new Map<string, OutputRecord>();
   const metrics: Record<string, number> = {};
   let scratchMade = false;
+  let resumed: Checkpoint | undefined;
+  const checkpoint = checkpointsFor(store, fp, (c) => {
+    resumed = c;
+    log.write(`# resuming from checkpoint at step ${c.step} (saved ${c.savedAt})\n`);
+    hooks.progress(c.step, undefined, `resumed from step ${c.step}`);
+  });
   try {
     const ctx = {
       params: job.params,
@@ -70,14 +79,19 @@ export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks
       get scratchDir() { if (!scratchMade) { scratchMade = true; void mkdir(scratchDir, { recursive: true }); } return scratchDir; },
       files: job.files,
       cacheDir: path.join(store.cacheDir, "stages", kind.name),
+      checkpoint: { load: checkpoint.load, save: checkpoint.save },
     };
     await kind.run(ctx as never);
     if (hooks.signal.aborted) throw new Error("interrupted");
     const missing = Object.keys(kind.outputs).filter((k) => !written.has(k));
     if (missing.length) throw new Error(`stage finished without writing output(s) ${missing.join(", ")}; call ctx.outputs.${missing[0]}.write(…)`);
     if (scratchMade) await rm(scratchDir, { recursive: true, force: true });
+    await checkpoint.clear();
     if (stream) log.write(`# done\n`);
-    return { outputs: Object.fromEntries([...written].sort(([a], [b]) => a.localeCompare(b))), metrics };
+    return {
+      outputs: Object.fromEntries([...written].sort(([a], [b]) => a.localeCompare(b))), metrics,
+      ...(resumed ? { resumedFrom: { step: resumed.step, savedAt: resumed.savedAt } } : {}),
+    };
   } catch (e) {
     log.write(`# FAILED: ${(e as Error)?.stack ?? String(e)}\n`);
     throw e;

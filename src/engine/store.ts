@@ -46,6 +46,8 @@ export interface StageRecord {
   readonly host: string;
   readonly pid: number;
   readonly log: string;
+  /** The stage resumed from a checkpoint of an earlier, unfinished attempt. */
+  readonly resumedFrom?: { readonly step: number; readonly savedAt: string };
 }
 
 export interface FailureRecord {
@@ -104,6 +106,8 @@ export class Store {
   readonly locksDir: string;
   readonly quarantineDir: string;
   readonly cacheDir: string;
+  /** Mid-stage checkpoints, one file per fingerprint; removed when the stage succeeds. */
+  readonly checkpointsDir: string;
   /** Hashes of user-supplied workspace files, cached by (inode, size, mtime). */
   readonly fileHashes: FileHashCache;
   /** Objects already verified in this process: hash once per run, never twice. */
@@ -119,6 +123,7 @@ export class Store {
     this.locksDir = path.join(root, "locks");
     this.quarantineDir = path.join(root, "quarantine");
     this.cacheDir = path.join(root, "cache");
+    this.checkpointsDir = path.join(root, "checkpoints");
     this.fileHashes = new FileHashCache(path.join(this.cacheDir, "file-hashes.json"));
   }
 
@@ -126,6 +131,7 @@ export class Store {
   recordPath(fp: string): string { return path.join(this.stagesDir, fp.slice(0, 2), `${fp}.json`); }
   failurePath(fp: string): string { return path.join(this.stagesDir, fp.slice(0, 2), `${fp}.failed.json`); }
   logPath(fp: string): string { return path.join(this.logsDir, fp.slice(0, 2), `${fp}.log`); }
+  checkpointPath(fp: string): string { return path.join(this.checkpointsDir, `${fp}.arrow`); }
 
   async putBytes(bytes: Uint8Array): Promise<{ hash: string; bytes: number }> {
     const hash = sha256(bytes);

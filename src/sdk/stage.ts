@@ -1,5 +1,6 @@
 import type { Schema } from "effect";
 import type { Rng } from "./rng.js";
+import type { Checkpoints } from "../engine/checkpoint.js";
 import type { InputReaders, OutputWriters, Ports } from "./ports.js";
 
 export interface StageContext<P, I extends Ports, O extends Ports> {
@@ -28,6 +29,13 @@ export interface StageContext<P, I extends Ports, O extends Ports> {
   readonly cacheDir: string;
   /** Absolute paths of the workspace files declared by `files(params)`, sorted: exactly what was hashed. */
   readonly files: readonly string[];
+  /**
+   * Resumable work: `save(step, tensors, meta)` every so often; on the next run of the same
+   * fingerprint after an interruption or crash, `load()` returns the newest save. Deleted once
+   * the stage succeeds. Make the work after a load reproduce exactly what an uninterrupted run
+   * would do (derive per-step randomness from the step, not from a running stream).
+   */
+  readonly checkpoint: Checkpoints;
 }
 
 export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = Ports, O extends Ports = Ports> {

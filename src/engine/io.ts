@@ -70,7 +70,7 @@ async function encodeOutput(store: Store, name: string, port: Port, value: unkno
       const { hash } = await store.putBytes(bytes);
       const s = summarize(t);
       return {
-        kind: "table", object: hash, logical: logicalHash(t), bytes: bytes.byteLength, format, rows: s.rows,
+        kind: "table", object: hash, logical: logicalHash(t, port.volatile), bytes: bytes.byteLength, format, rows: s.rows,
         schema: Object.fromEntries(Object.entries(port.columns).map(([k, v]) => [k, columnTypeToString(v)])), columns: s.columns,
       };
     }

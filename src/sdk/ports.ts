@@ -6,7 +6,15 @@ import type { TableSpec } from "../engine/table/index.js";
  * check producer/consumer compatibility before anything runs), a tensor set, a JSON value or a
  * file. `many: true` on an input makes the stage a join: it receives every sweep variant.
  */
-export interface TablePort { readonly kind: "table"; readonly columns: TableSpec; readonly format?: "arrow" | "parquet"; readonly many?: boolean; readonly description?: string }
+export interface TablePort {
+  readonly kind: "table"; readonly columns: TableSpec; readonly format?: "arrow" | "parquet"; readonly many?: boolean; readonly description?: string;
+  /**
+   * Columns that measure the run rather than compute a result (wall time, memory). They are
+   * stored, but left out of the output's identity: they neither make downstream stages rerun nor
+   * count as nondeterminism.
+   */
+  readonly volatile?: readonly string[];
+}
 export interface TensorsPort { readonly kind: "tensors"; readonly many?: boolean; readonly description?: string }
 export interface JsonPort { readonly kind: "json"; readonly many?: boolean; readonly description?: string }
 export interface FilePort { readonly kind: "file"; readonly ext: string; readonly many?: boolean; readonly description?: string }

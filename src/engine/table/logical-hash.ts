@@ -73,11 +73,13 @@ function typeName(t: arrow.DataType): string {
   return c ? columnTypeToString(c) : String(t);
 }
 
-export function logicalHash(table: arrow.Table): string {
+/** `volatile` columns (timings and other measurements of the run itself) count by name and type only. */
+export function logicalHash(table: arrow.Table, volatile: readonly string[] = []): string {
   const out = createHash("sha256");
   out.update(`lcl-table-v1\n${table.numRows}\n`);
   for (const f of table.schema.fields) out.update(`${JSON.stringify(f.name)}:${typeName(f.type)}\n`);
   table.schema.fields.forEach((f, i) => {
+    if (volatile.includes(f.name)) return;
     const s = new Streams();
     for (const d of table.getChildAt(i)!.data) feed(d, 0, d.length, "v", s);
     s.digestInto(out);

@@ -42,17 +42,58 @@ export function im2colData(tf: Tf, x: tfc.Tensor4D, k: number, stride = 1): tfc.
 }
 
 /**
- * conv2d ("valid") as im2col + matMul; `w` is [k,k,Cin,Cout] like tf.conv2d. By default `x` is
- * treated as data (no gradient flows to it); pass `inputGrad: true` to differentiate through it.
+ * The transposed im2col, [k·k·C, B·H'·W'], in plain JS: one row per filter tap. This is the layout
+ * both matMuls of a weight-only conv want without transposing anything on the backend (wasm's
+ * transposed matMul and transpose kernels are ~10× slower than a plain matMul here).
  */
-export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opts: { inputGrad?: boolean } = {}): tfc.Tensor4D {
+export function im2colDataT(x: tfc.Tensor4D, k: number, stride = 1): { data: Float32Array; rows: number; cols: number; ho: number; wo: number } {
+  const [b, h, w, c] = x.shape;
+  const ho = Math.floor((h - k) / stride) + 1, wo = Math.floor((w - k) / stride) + 1;
+  const src = x.dataSync() as Float32Array;
+  const M = b * ho * wo, rows = k * k * c;
+  const out = new Float32Array(rows * M);
+  // One image at a time (a few KB, cache-resident) → a contiguous run of ho·wo in each row.
+  const per = ho * wo, step = stride * c;
+  for (let n = 0; n < b; n++) for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) for (let ch = 0; ch < c; ch++) {
+    let o = ((dy * k + dx) * c + ch) * M + n * per;
+    for (let i = 0; i < ho; i++) {
+      let q = ((n * h + i * stride + dy) * w + dx) * c + ch;
+      for (let j = 0; j < wo; j++, q += step) out[o++] = src[q]!;
+    }
+  }
+  return { data: out, rows, cols: M, ho, wo };
+}
+
+/**
+ * conv2d ("valid") as im2col + matMul; `w` is [k,k,Cin,Cout] like tf.conv2d. By default `x` is
+ * data (an image, a frozen layer's output): the gradient flows to `w` only, computed as one plain
+ * matMul colsᵀ·dy through a custom gradient. Pass `inputGrad: true` to differentiate through `x`
+ * too (slower: strided slices on the backend).
+ */
+export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opts: { inputGrad?: boolean; noGrad?: boolean } = {}): tfc.Tensor4D {
   const [k, , cin, cout] = w.shape;
-  return tf.tidy(() => {
-    const cols = opts.inputGrad ? im2col(tf, x, k, stride) : im2colData(tf, x, k, stride);
-    const [b, ho, wo] = cols.shape;
-    const y = tf.matMul(tf.reshape(cols, [b * ho * wo, k * k * cin]), tf.reshape(w, [k * k * cin, cout]));
-    return tf.reshape(y, [b, ho, wo, cout]);
-  });
+  if (opts.inputGrad || opts.noGrad) {
+    // noGrad (inference, frozen layers): the plain layout and one matMul, nothing kept for a backward pass.
+    return tf.tidy(() => {
+      const cols = opts.inputGrad ? im2col(tf, x, k, stride) : im2colData(tf, x, k, stride);
+      const [b, ho, wo] = cols.shape;
+      const y = tf.matMul(tf.reshape(cols, [b * ho * wo, k * k * cin]), tf.reshape(w, [k * k * cin, cout]));
+      return tf.reshape(y, [b, ho, wo, cout]);
+    });
+  }
+  const t = im2colDataT(x, k, stride);
+  const b = x.shape[0];
+  const conv = tf.customGrad(((wt: tfc.Tensor, save: (ts: tfc.Tensor[]) => void) => {
+    const colsT = tf.tensor2d(t.data, [t.rows, t.cols]);
+    save([colsT]);
+    // yᵀ = Wᵀ·colsᵀ, then one small transpose of the output ([Cout, M] → [M, Cout]).
+    const y = tf.transpose(tf.matMul(tf.transpose(tf.reshape(wt, [t.rows, cout])), colsT));
+    return {
+      value: tf.reshape(y, [b, t.ho, t.wo, cout]),
+      gradFunc: (dy: tfc.Tensor, saved: tfc.Tensor[]) => tf.reshape(tf.matMul(saved[0]!, tf.reshape(dy, [t.cols, cout])), wt.shape),
+    };
+  }) as unknown as Parameters<Tf["customGrad"]>[0]);
+  return conv(w) as tfc.Tensor4D;
 }
 
 /** A [n, m] matrix that blurs a length-n axis with a Gaussian (σ) and keeps every `stride`-th sample (edges renormalised). */

@@ -1,0 +1,74 @@
+import type * as tfc from "@tensorflow/tfjs-core";
+import type { Tf } from "../compute/backend.js";
+import type { Tensor } from "../sdk/ports.js";
+
+/**
+ * Adam with decoupled weight decay (AdamW) and a cosine learning-rate schedule. Written out
+ * rather than tf.train.adam so its whole state (moments, step) can be checkpointed and restored
+ * bit for bit: a resumed training run then ends exactly where an uninterrupted one would.
+ */
+export interface AdamOptions {
+  readonly lr: number;
+  readonly steps: number;
+  readonly weightDecay: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+  /** Linear warm-up steps before the cosine decay. */
+  readonly warmup?: number;
+}
+
+export function cosineLr(o: AdamOptions, step: number): number {
+  const warm = o.warmup ?? 0;
+  if (step < warm) return (o.lr * (step + 1)) / warm;
+  const t = (step - warm) / Math.max(1, o.steps - warm);
+  return 0.5 * o.lr * (1 + Math.cos(Math.PI * Math.min(1, t)));
+}
+
+export class Adam {
+  readonly #m: tfc.Variable[];
+  readonly #v: tfc.Variable[];
+  constructor(private readonly tf: Tf, readonly params: readonly tfc.Variable[], readonly opts: AdamOptions) {
+    this.#m = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.#v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+  }
+
+  /** Apply one update for `step` (0-based) given gradients in `params` order; returns the lr used. */
+  apply(grads: readonly tfc.Tensor[], step: number): number {
+    const { tf, opts } = this;
+    const b1 = opts.beta1 ?? 0.9, b2 = opts.beta2 ?? 0.999, eps = opts.eps ?? 1e-8;
+    const lr = cosineLr(opts, step);
+    const c1 = 1 - b1 ** (step + 1), c2 = 1 - b2 ** (step + 1);
+    tf.tidy(() => {
+      this.params.forEach((p, i) => {
+        const g = grads[i]!;
+        const m = tf.add(tf.mul(this.#m[i]!, b1), tf.mul(g, 1 - b1));
+        const v = tf.add(tf.mul(this.#v[i]!, b2), tf.mul(tf.square(g), 1 - b2));
+        this.#m[i]!.assign(m);
+        this.#v[i]!.assign(v);
+        const update = tf.add(tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps)), tf.mul(p, opts.weightDecay));
+        p.assign(tf.sub(p, tf.mul(update, lr)));
+      });
+    });
+    return lr;
+  }
+
+  /** Moments as plain tensors, named `<prefix>m<i>` / `<prefix>v<i>`, for a checkpoint. */
+  state(prefix = "adam."): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    this.#m.forEach((m, i) => { out[`${prefix}m${i}`] = { dtype: "float32", shape: m.shape, data: m.dataSync() as Float32Array }; });
+    this.#v.forEach((v, i) => { out[`${prefix}v${i}`] = { dtype: "float32", shape: v.shape, data: v.dataSync() as Float32Array }; });
+    return out;
+  }
+
+  restore(state: Readonly<Record<string, Tensor>>, prefix = "adam."): void {
+    const set = (vars: tfc.Variable[], tag: string) => vars.forEach((x, i) => {
+      const t = state[`${prefix}${tag}${i}`];
+      if (!t) throw new Error(`checkpoint lacks ${prefix}${tag}${i}`);
+      x.assign(this.tf.tensor(t.data as Float32Array, x.shape));
+    });
+    set(this.#m, "m"); set(this.#v, "v");
+  }
+
+  dispose(): void { for (const x of [...this.#m, ...this.#v]) x.dispose(); }
+}

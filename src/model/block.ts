@@ -1,0 +1,45 @@
+import type * as tfc from "@tensorflow/tfjs-core";
+import type { Tf } from "../compute/backend.js";
+import { conv2d, energyPool, gaussianPool } from "../compute/ops.js";
+import type { Rng } from "../sdk/rng.js";
+import type { BlockSpec } from "./architecture.js";
+
+/** Weights of one block: conv kernel [k,k,Cin,Cout] and bias [Cout]. */
+export interface BlockWeights { readonly w: tfc.Tensor4D; readonly b: tfc.Tensor1D }
+
+/** He-normal kernel (std √(2/fan-in)), zero bias, drawn from `rng` so an init is reproducible. */
+export function initBlock(spec: BlockSpec, inChannels: number, rng: Rng): { w: Float32Array; b: Float32Array } {
+  const n = spec.kernel * spec.kernel * inChannels;
+  const std = Math.sqrt(2 / n);
+  const w = new Float32Array(n * spec.channels);
+  for (let i = 0; i < w.length; i++) w[i] = rng.normal() * std;
+  return { w, b: new Float32Array(spec.channels) };
+}
+
+const NORM_FLOOR = 1e-3;
+
+/**
+ * One block forward on [B,H,W,Cin] → [B,H',W',C]. The input is data (an image or a frozen
+ * layer's output): gradients flow to the weights only, never into `x`, which is exactly what
+ * layerwise training needs and what keeps it on fast kernels (src/compute/ops.ts).
+ */
+export function blockForward(tf: Tf, x: tfc.Tensor4D, wts: BlockWeights, spec: BlockSpec, opts: { frozen?: boolean } = {}): tfc.Tensor4D {
+  return tf.tidy(() => {
+    const u = tf.add(conv2d(tf, x, wts.w, 1, { noGrad: !!opts.frozen }), wts.b) as tfc.Tensor4D;
+    const p = energyPool(tf, tf.relu(u) as tfc.Tensor4D, spec.sigma, spec.stride);
+    if (!spec.norm) return p;
+    // y_c = p_c / (floor + sqrt(blur_2σ(mean_c p²)))
+    const local = gaussianPool(tf, tf.mean(tf.square(p), 3, true) as tfc.Tensor4D, 2 * spec.sigma, 1);
+    return tf.div(p, tf.add(tf.sqrt(tf.add(local, 1e-12)), NORM_FLOOR)) as tfc.Tensor4D;
+  });
+}
+
+/** Features per patch: the spatial mean of a block's output, [B,H,W,C] → [B,C]. */
+export function pooledFeatures(tf: Tf, y: tfc.Tensor4D): tfc.Tensor2D {
+  return tf.mean(y, [1, 2]) as tfc.Tensor2D;
+}
+
+/** Kernel [k,k,Cin,Cout] (row-major) → Cout tiles of k×k, input channel `c` (a filter image each). */
+export function kernelTiles(w: Float32Array, k: number, cin: number, cout: number, c = 0): Float32Array[] {
+  return Array.from({ length: cout }, (_, o) => Float32Array.from({ length: k * k }, (_, i) => w[(i * cin + c) * cout + o]!));
+}

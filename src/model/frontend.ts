@@ -1,0 +1,60 @@
+import type * as tfc from "@tensorflow/tfjs-core";
+import type { Tf } from "../compute/backend.js";
+import type { TensorSet } from "../sdk/ports.js";
+import { receptiveFields, type BlockSpec } from "./architecture.js";
+import { blockForward } from "./block.js";
+
+/**
+ * A trained block as stored by a layer-training stage (`block` output, JSON) and the frozen
+ * two-block front-end that `frontend-freeze` packs: architecture JSON + one tensor set.
+ */
+export interface BlockInfo extends BlockSpec {
+  readonly in_channels: number;
+  /** Receptive field (px) and jump of this block's output, counting every block below it. */
+  readonly rf: number;
+  readonly jump: number;
+}
+
+export interface FrontendArchitecture {
+  readonly format: "lcl-v2-frontend";
+  readonly version: 1;
+  /** Input: greyscale, each patch/image normalised as the patches stage did. */
+  readonly input: { readonly channels: 1 };
+  readonly blocks: readonly BlockInfo[];
+  readonly output_channels: number;
+}
+
+export function blockInfo(specs: readonly BlockSpec[], inChannels: number): BlockInfo {
+  const spec = specs[specs.length - 1]!;
+  const { rf, jump } = receptiveFields(specs)[specs.length - 1]!;
+  return { kernel: spec.kernel, channels: spec.channels, sigma: spec.sigma, stride: spec.stride, norm: spec.norm, in_channels: inChannels, rf, jump };
+}
+
+export function parseBlockInfo(v: unknown, what: string): BlockInfo {
+  const o = v as Partial<BlockInfo>;
+  for (const k of ["kernel", "channels", "sigma", "stride", "in_channels", "rf", "jump"] as const) {
+    if (typeof o?.[k] !== "number") throw new Error(`${what}: not a block description (missing '${k}'); wire it to a layer-training stage's 'block' output`);
+  }
+  return o as BlockInfo;
+}
+
+/** Run frozen blocks on data [B,H,W,Cin]; no gradients anywhere. */
+export function frozenForward(tf: Tf, x: tfc.Tensor4D, blocks: readonly { spec: BlockSpec; w: Float32Array; b: Float32Array; inChannels: number }[]): tfc.Tensor4D {
+  return tf.tidy(() => {
+    let y = x;
+    for (const blk of blocks) {
+      const w = tf.tensor4d(blk.w, [blk.spec.kernel, blk.spec.kernel, blk.inChannels, blk.spec.channels]);
+      y = blockForward(tf, y, { w, b: tf.tensor1d(blk.b) }, blk.spec, { frozen: true });
+    }
+    return y;
+  });
+}
+
+/** The blocks of a front-end tensor set (`l1.w`, `l1.b`, `l2.w`, …) with their architecture. */
+export function frontendBlocks(arch: FrontendArchitecture, set: TensorSet) {
+  return arch.blocks.map((b, i) => {
+    const w = set[`l${i + 1}.w`], bias = set[`l${i + 1}.b`];
+    if (!w || !bias) throw new Error(`front-end tensors lack l${i + 1}.w / l${i + 1}.b`);
+    return { spec: b, w: w.data as Float32Array, b: bias.data as Float32Array, inChannels: b.in_channels };
+  });
+}

@@ -1,0 +1,81 @@
+import { Effect } from "effect";
+import type { Tf } from "../compute/backend.js";
+import type { Checkpoints } from "../engine/checkpoint.js";
+import type { BlockSpec } from "./architecture.js";
+import { frozenForward } from "./frontend.js";
+import { gatherPairs, type Pairs } from "./pairs.js";
+import { trainBlock, type Trained } from "./train.js";
+
+/** What both layer-training stages share: their params, after the schema has decoded them. */
+export interface LayerTrainingParams {
+  readonly kernel: number; readonly channels: number; readonly sigma: number; readonly stride: number; readonly norm: boolean;
+  readonly steps: number; readonly batch: number; readonly lr: number; readonly warmup: number; readonly weight_decay: number;
+  readonly objective: "spectral" | "barlow" | "vicreg" | "infonce"; readonly lambda: number; readonly barlow_lambda: number; readonly tau: number;
+  readonly checkpoint_every: number; readonly seed: number;
+}
+
+export interface FrozenBlock { readonly spec: BlockSpec; readonly w: Float32Array; readonly b: Float32Array; readonly inChannels: number }
+
+export const specOf = (p: LayerTrainingParams): BlockSpec => ({ kernel: p.kernel, channels: p.channels, sigma: p.sigma, stride: p.stride, norm: p.norm });
+
+/**
+ * Train the top block on pairs seen through the frozen blocks below it (none for layer 1).
+ * `seed` mixes the stage's fingerprint-derived seed with the user's `seed` param.
+ */
+export function trainLayer(tf: Tf, pairs: Pairs, frozen: readonly FrozenBlock[], p: LayerTrainingParams, io: {
+  seed: number; signal: AbortSignal; checkpoint: Checkpoints; log(m: string): void; progress(done: number, total?: number): void;
+}): Promise<Trained> {
+  const inChannels = frozen.length ? frozen[frozen.length - 1]!.spec.channels : 1;
+  const side = pairs.side;
+  const raw = (idx: Int32Array) => tf.tensor4d(gatherPairs(pairs, idx), [2 * idx.length, side, side, 1]);
+  const data = { count: pairs.count, input: frozen.length ? (precomputed(tf, pairs, frozen, io) ?? ((idx: Int32Array) => frozenForward(tf, raw(idx), frozen))) : raw };
+  const cfg = {
+    spec: specOf(p), inChannels, steps: p.steps, batch: Math.min(p.batch, pairs.count), lr: p.lr, weightDecay: p.weight_decay, warmup: p.warmup,
+    objective: { name: p.objective, lambda: p.lambda, barlowLambda: p.barlow_lambda, tau: p.tau }, checkpointEvery: p.checkpoint_every, seed: io.seed,
+  };
+  return Effect.runPromise(trainBlock(tf, data, cfg, { progress: (s, t) => io.progress(s, t), log: io.log, checkpoint: io.checkpoint }), { signal: io.signal });
+}
+
+/** Frozen layers' outputs are the same every epoch: compute them once when they fit in memory. */
+const PRECOMPUTE_BYTES = 1 << 30;
+
+function precomputed(tf: Tf, pairs: Pairs, frozen: readonly FrozenBlock[], io: { log(m: string): void }) {
+  const probe = tf.tidy(() => frozenForward(tf, tf.zeros([1, pairs.side, pairs.side, 1]), frozen));
+  const [, h, w, c] = probe.shape;
+  probe.dispose();
+  const per = h * w * c, bytes = 2 * pairs.count * per * 4;
+  if (bytes > PRECOMPUTE_BYTES) { io.log(`frozen-layer outputs would take ${(bytes / 2 ** 20).toFixed(0)} MiB: computing them per batch`); return undefined; }
+  const a = new Float32Array(pairs.count * per), b = new Float32Array(pairs.count * per);
+  const P = pairs.side * pairs.side;
+  for (const [src, dst] of [[pairs.a, a], [pairs.b, b]] as const) {
+    for (let s = 0; s < pairs.count; s += 256) {
+      const m = Math.min(256, pairs.count - s);
+      const x = tf.tensor4d(src.subarray(s * P, (s + m) * P), [m, pairs.side, pairs.side, 1]);
+      const y = frozenForward(tf, x, frozen);
+      dst.set(y.dataSync() as Float32Array, s * per);
+      x.dispose(); y.dispose();
+    }
+  }
+  io.log(`frozen-layer outputs computed once: ${pairs.count} pairs × ${h}×${w}×${c}`);
+  return (idx: Int32Array) => {
+    const out = new Float32Array(2 * idx.length * per);
+    idx.forEach((j, k) => { out.set(a.subarray(j * per, (j + 1) * per), k * per); out.set(b.subarray(j * per, (j + 1) * per), (idx.length + k) * per); });
+    return tf.tensor4d(out, [2 * idx.length, h, w, c]);
+  };
+}
+
+/** Mean of the last 10% of a curve column: the end-of-training value without one batch's noise. */
+export function tailMean(col: Float64Array): number {
+  const from = Math.floor(col.length * 0.9);
+  let s = 0;
+  for (let i = from; i < col.length; i++) s += col[i]!;
+  return s / Math.max(1, col.length - from);
+}
+
+export const curvePort = {
+  step: "int32", loss: "float64", similarity: "float64", decorrelation: "float64", lr: "float64", wall_s: "float64",
+} as const;
+
+export function curveColumns(t: Trained) {
+  return { ...t.curve, step: Int32Array.from(t.curve.step) };
+}

@@ -1,0 +1,35 @@
+import type * as arrow from "apache-arrow";
+
+/** Patch pairs from a `patches` table, flattened into two contiguous arrays (A sides, B sides). */
+export interface Pairs { readonly count: number; readonly side: number; readonly a: Float32Array; readonly b: Float32Array }
+
+export function pairsFromTable(t: arrow.Table): Pairs {
+  const count = t.numRows;
+  if (!count) throw new Error("the patch-pair table is empty");
+  const flat = (name: string) => {
+    const col = t.getChild(name);
+    if (!col) throw new Error(`the patch-pair table has no column '${name}'`);
+    const first = col.get(0)!.length as number;
+    const out = new Float32Array(count * first);
+    for (let i = 0; i < count; i++) {
+      const v = col.get(i)!.toArray() as Float32Array;
+      if (v.length !== first) throw new Error(`patch ${i} has ${v.length} values, patch 0 has ${first}`);
+      out.set(v, i * first);
+    }
+    return { out, first };
+  };
+  const a = flat("a"), b = flat("b");
+  const side = Math.round(Math.sqrt(a.first));
+  if (side * side !== a.first) throw new Error(`patches of ${a.first} values are not square`);
+  return { count, side, a: a.out, b: b.out };
+}
+
+/** A sides of `idx`, then B sides, as one [2n·side·side] array. */
+export function gatherPairs(p: Pairs, idx: Int32Array): Float32Array {
+  const P = p.side * p.side, n = idx.length, out = new Float32Array(2 * n * P);
+  idx.forEach((j, k) => {
+    out.set(p.a.subarray(j * P, (j + 1) * P), k * P);
+    out.set(p.b.subarray(j * P, (j + 1) * P), (n + k) * P);
+  });
+  return out;
+}

@@ -29,8 +29,9 @@ export class Adam {
   readonly #m: tfc.Variable[];
   readonly #v: tfc.Variable[];
   constructor(private readonly tf: Tf, readonly params: readonly tfc.Variable[], readonly opts: AdamOptions) {
-    this.#m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.#v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    // tf.variable(t) shares t's data but leaves t alive: build inside tidy so only the variables remain.
+    this.#m = tf.tidy(() => params.map((p) => tf.variable(tf.zerosLike(p), false)));
+    this.#v = tf.tidy(() => params.map((p) => tf.variable(tf.zerosLike(p), false)));
   }
 
   /** Apply one update for `step` (0-based) given gradients in `params` order; returns the lr used. */
@@ -65,7 +66,7 @@ export class Adam {
     const set = (vars: tfc.Variable[], tag: string) => vars.forEach((x, i) => {
       const t = state[`${prefix}${tag}${i}`];
       if (!t) throw new Error(`checkpoint lacks ${prefix}${tag}${i}`);
-      x.assign(this.tf.tensor(t.data as Float32Array, x.shape));
+      this.tf.tidy(() => x.assign(this.tf.tensor(t.data as Float32Array, x.shape)));
     });
     set(this.#m, "m"); set(this.#v, "v");
   }

@@ -78,16 +78,15 @@ export function trainBlock(tf: Tf, data: PairData, cfg: TrainConfig, io: TrainIO
   return Effect.gen(function* () {
     const { spec, steps } = cfg;
     const initial = initBlock(spec, cfg.inChannels, makeRng(cfg.seed).fork("init"));
-    const w = tf.variable(tf.tensor4d(initial.w, [spec.kernel, spec.kernel, cfg.inChannels, spec.channels]), true, undefined);
-    const b = tf.variable(tf.tensor1d(initial.b), true);
+    const w = tf.tidy(() => tf.variable(tf.tensor4d(initial.w, [spec.kernel, spec.kernel, cfg.inChannels, spec.channels]), true));
+    const b = tf.tidy(() => tf.variable(tf.tensor1d(initial.b), true));
     const adam = new Adam(tf, [w, b], { lr: cfg.lr, steps, weightDecay: cfg.weightDecay, warmup: cfg.warmup });
     const curve = Object.fromEntries(CURVE_COLUMNS.map((c) => [c, new Float64Array(steps)])) as Curve;
     let step = 0, wallOffset = 0, resumedFrom: number | undefined;
 
     const ck = io.checkpoint ? yield* Effect.promise(() => io.checkpoint!.load()) : undefined;
     if (ck && ck.step <= steps) {
-      w.assign(tf.tensor4d(ck.state.w!.data as Float32Array, w.shape));
-      b.assign(tf.tensor1d(ck.state.b!.data as Float32Array));
+      tf.tidy(() => { w.assign(tf.tensor4d(ck.state.w!.data as Float32Array, w.shape)); b.assign(tf.tensor1d(ck.state.b!.data as Float32Array)); });
       adam.restore(ck.state);
       for (const c of CURVE_COLUMNS) curve[c].set((ck.state[`curve.${c}`]!.data as Float64Array).subarray(0, ck.step));
       step = resumedFrom = ck.step;

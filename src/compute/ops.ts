@@ -42,38 +42,18 @@ export function im2colData(tf: Tf, x: tfc.Tensor4D, k: number, stride = 1): tfc.
 }
 
 /**
- * The transposed im2col, [k·k·C, B·H'·W'], in plain JS: one row per filter tap. This is the layout
- * both matMuls of a weight-only conv want without transposing anything on the backend (wasm's
- * transposed matMul and transpose kernels are ~10× slower than a plain matMul here).
- */
-export function im2colDataT(x: tfc.Tensor4D, k: number, stride = 1): { data: Float32Array; rows: number; cols: number; ho: number; wo: number } {
-  const [b, h, w, c] = x.shape;
-  const ho = Math.floor((h - k) / stride) + 1, wo = Math.floor((w - k) / stride) + 1;
-  const src = x.dataSync() as Float32Array;
-  const M = b * ho * wo, rows = k * k * c;
-  const out = new Float32Array(rows * M);
-  // One image at a time (a few KB, cache-resident) → a contiguous run of ho·wo in each row.
-  const per = ho * wo, step = stride * c;
-  for (let n = 0; n < b; n++) for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) for (let ch = 0; ch < c; ch++) {
-    let o = ((dy * k + dx) * c + ch) * M + n * per;
-    for (let i = 0; i < ho; i++) {
-      let q = ((n * h + i * stride + dy) * w + dx) * c + ch;
-      for (let j = 0; j < wo; j++, q += step) out[o++] = src[q]!;
-    }
-  }
-  return { data: out, rows, cols: M, ho, wo };
-}
-
-/**
- * conv2d ("valid") as im2col + matMul; `w` is [k,k,Cin,Cout] like tf.conv2d. By default `x` is
- * data (an image, a frozen layer's output): the gradient flows to `w` only, computed as one plain
- * matMul colsᵀ·dy through a custom gradient. Pass `inputGrad: true` to differentiate through `x`
- * too (slower: strided slices on the backend).
+ * conv2d ("valid") with `w` [k,k,Cin,Cout] like tf.conv2d, differentiable in `w` only: `x` is
+ * data (an image, a frozen layer's output), which is all layerwise training needs. wasm has a
+ * fast forward conv but no Conv2DBackpropFilter; the weight gradient is itself a correlation of
+ * the input with the output gradient, so it runs as a forward conv too, with batch and channels
+ * swapped: dW[dy,dx,ci,co] = Σ_{n,i,j} x[n,i+dy,j+dx,ci]·g[n,i,j,co]
+ *   = conv2d(x as [Cin,H,W,N], g as [Ho,Wo,N,Cout]) → [Cin,k,k,Cout].
+ * Stride > 1 or `inputGrad: true` fall back to im2col + matMul.
  */
 export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opts: { inputGrad?: boolean; noGrad?: boolean } = {}): tfc.Tensor4D {
   const [k, , cin, cout] = w.shape;
-  if (opts.inputGrad || opts.noGrad) {
-    // noGrad (inference, frozen layers): the plain layout and one matMul, nothing kept for a backward pass.
+  if (opts.noGrad) return tf.conv2d(x, w, stride, "valid");
+  if (opts.inputGrad || stride !== 1) {
     return tf.tidy(() => {
       const cols = opts.inputGrad ? im2col(tf, x, k, stride) : im2colData(tf, x, k, stride);
       const [b, ho, wo] = cols.shape;
@@ -81,19 +61,28 @@ export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opt
       return tf.reshape(y, [b, ho, wo, cout]);
     });
   }
-  const t = im2colDataT(x, k, stride);
-  const b = x.shape[0];
-  const conv = tf.customGrad(((wt: tfc.Tensor, save: (ts: tfc.Tensor[]) => void) => {
-    const colsT = tf.tensor2d(t.data, [t.rows, t.cols]);
-    save([colsT]);
-    // yᵀ = Wᵀ·colsᵀ, then one small transpose of the output ([Cout, M] → [M, Cout]).
-    const y = tf.transpose(tf.matMul(tf.transpose(tf.reshape(wt, [t.rows, cout])), colsT));
+  const conv = tf.customGrad(((wt: tfc.Tensor4D, save: (ts: tfc.Tensor[]) => void) => {
+    save([x]); // x may be an intermediate of the forward pass, disposed before backprop unless saved
     return {
-      value: tf.reshape(y, [b, t.ho, t.wo, cout]),
-      gradFunc: (dy: tfc.Tensor, saved: tfc.Tensor[]) => tf.reshape(tf.matMul(saved[0]!, tf.reshape(dy, [t.cols, cout])), wt.shape),
+      value: tf.conv2d(x, wt, 1, "valid"),
+      gradFunc: (dy: tfc.Tensor4D, [xs]: tfc.Tensor4D[]) => tf.transpose(
+        tf.conv2d(tf.transpose(xs!, [3, 1, 2, 0]) as tfc.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tfc.Tensor4D, 1, "valid"), [1, 2, 0, 3]),
     };
   }) as unknown as Parameters<Tf["customGrad"]>[0]);
   return conv(w) as tfc.Tensor4D;
+}
+
+/**
+ * Bias add whose gradient is a matMul with a row of ones: wasm's Sum over all but the last axis
+ * (tfjs's own bias gradient) is ~5× slower on conv-sized tensors.
+ */
+export function addBias(tf: Tf, y: tfc.Tensor4D, b: tfc.Tensor1D): tfc.Tensor4D {
+  const c = b.shape[0], m = y.size / c;
+  const f = tf.customGrad(((yt: tfc.Tensor4D, bt: tfc.Tensor1D) => ({
+    value: tf.add(yt, bt),
+    gradFunc: (dy: tfc.Tensor) => [dy, tf.reshape(tf.matMul(tf.ones([1, m]), tf.reshape(dy, [m, c])), [c])],
+  })) as unknown as Parameters<Tf["customGrad"]>[0]);
+  return f(y, b) as tfc.Tensor4D;
 }
 
 /** A [n, m] matrix that blurs a length-n axis with a Gaussian (σ) and keeps every `stride`-th sample (edges renormalised). */
@@ -109,19 +98,32 @@ export function gaussianMatrix(n: number, sigma: number, stride: number): Float3
   return out;
 }
 
+/**
+ * x·G for a constant matrix G, differentiable in x only. tfjs's own gradient, dy·Gᵀ, runs a
+ * transposed matMul, which on wasm is ~5× slower than a plain one; here Gᵀ is made once
+ * (it is small) and the backward pass is a plain matMul too.
+ */
+export function matMulConst(tf: Tf, x: tfc.Tensor2D, g: Float32Array, rows: number, cols: number): tfc.Tensor2D {
+  const gt = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) gt[j * rows + i] = g[i * cols + j]!;
+  const f = tf.customGrad(((xt: tfc.Tensor) => ({
+    value: tf.matMul(xt as tfc.Tensor2D, tf.tensor2d(g, [rows, cols])),
+    gradFunc: (dy: tfc.Tensor) => tf.matMul(dy as tfc.Tensor2D, tf.tensor2d(gt, [cols, rows])),
+  })) as unknown as Parameters<Tf["customGrad"]>[0]);
+  return f(x) as tfc.Tensor2D;
+}
+
 /** Separable Gaussian blur + subsampling of [B,H,W,C] as two matMuls with fixed matrices. */
 export function gaussianPool(tf: Tf, x: tfc.Tensor4D, sigma: number, stride: number): tfc.Tensor4D {
   const [b, h, w, c] = x.shape;
   return tf.tidy(() => {
-    const gw = tf.tensor2d(gaussianMatrix(w, sigma, stride), [w, Math.floor((w - 1) / stride) + 1]);
-    const gh = tf.tensor2d(gaussianMatrix(h, sigma, stride), [h, Math.floor((h - 1) / stride) + 1]);
-    const wo = gw.shape[1], ho = gh.shape[1];
+    const wo = Math.floor((w - 1) / stride) + 1, ho = Math.floor((h - 1) / stride) + 1;
     // along W: [B,H,W,C] → [B·H·C, W] · [W, W']
-    let t = tf.reshape(tf.transpose(x, [0, 1, 3, 2]), [b * h * c, w]);
-    t = tf.reshape(tf.matMul(t, gw), [b, h, c, wo]);
+    let t: tfc.Tensor = tf.reshape(tf.transpose(x, [0, 1, 3, 2]), [b * h * c, w]);
+    t = tf.reshape(matMulConst(tf, t as tfc.Tensor2D, gaussianMatrix(w, sigma, stride), w, wo), [b, h, c, wo]);
     // along H: → [B·C·W', H] · [H, H']
     t = tf.reshape(tf.transpose(t, [0, 2, 3, 1]), [b * c * wo, h]);
-    t = tf.reshape(tf.matMul(t, gh), [b, c, wo, ho]);
+    t = tf.reshape(matMulConst(tf, t as tfc.Tensor2D, gaussianMatrix(h, sigma, stride), h, ho), [b, c, wo, ho]);
     return tf.transpose(t, [0, 3, 2, 1]) as tfc.Tensor4D;
   });
 }

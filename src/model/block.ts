@@ -1,6 +1,6 @@
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { Tf } from "../compute/backend.js";
-import { conv2d, energyPool, gaussianPool } from "../compute/ops.js";
+import { addBias, conv2d, energyPool, gaussianPool } from "../compute/ops.js";
 import type { Rng } from "../sdk/rng.js";
 import type { BlockSpec } from "./architecture.js";
 
@@ -25,7 +25,8 @@ const NORM_FLOOR = 1e-3;
  */
 export function blockForward(tf: Tf, x: tfc.Tensor4D, wts: BlockWeights, spec: BlockSpec, opts: { frozen?: boolean } = {}): tfc.Tensor4D {
   return tf.tidy(() => {
-    const u = tf.add(conv2d(tf, x, wts.w, 1, { noGrad: !!opts.frozen }), wts.b) as tfc.Tensor4D;
+    const y = conv2d(tf, x, wts.w, 1, { noGrad: !!opts.frozen });
+    const u = opts.frozen ? (tf.add(y, wts.b) as tfc.Tensor4D) : addBias(tf, y, wts.b);
     const p = energyPool(tf, tf.relu(u) as tfc.Tensor4D, spec.sigma, spec.stride);
     if (!spec.norm) return p;
     // y_c = p_c / (floor + sqrt(blur_2σ(mean_c p²)))

@@ -60,7 +60,9 @@ export function diffFingerprints(a: FingerprintData, b: FingerprintData, detailA
       const file = k.slice("code.files.".length);
       const da = detailA?.[file], db = detailB?.[file];
       if (da && db) {
-        const names = [...new Set([...Object.keys(da), ...Object.keys(db)])].filter((n) => da[n] !== db[n]);
+        let names = [...new Set([...Object.keys(da), ...Object.keys(db)])].filter((n) => da[n] !== db[n]);
+        // An added or removed export also changes the module's export list: name the declarations, not the list.
+        if (names.some((n) => !n.startsWith("export {"))) names = names.filter((n) => !n.startsWith("export {"));
         if (names.length) detail = names.map((n) => (!(n in da) ? `${n} added` : !(n in db) ? `${n} removed` : n)).join(", ");
       }
     }

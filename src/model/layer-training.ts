@@ -37,7 +37,7 @@ export function trainLayer(tf: Tf, pairs: Pairs, frozen: readonly FrozenBlock[],
 }
 
 /** Frozen layers' outputs are the same every epoch: compute them once when they fit in memory. */
-const PRECOMPUTE_BYTES = 1 << 30;
+const PRECOMPUTE_BYTES = 2 ** 31;
 
 function precomputed(tf: Tf, pairs: Pairs, frozen: readonly FrozenBlock[], io: { log(m: string): void }) {
   const probe = tf.tidy(() => frozenForward(tf, tf.zeros([1, pairs.side, pairs.side, 1]), frozen));

@@ -6,6 +6,13 @@
  * installed (Debian: `apt-get install python3-torch`). Prints ms/step and the ratio.
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type * as tfc from "@tensorflow/tfjs-core";
+import { gaussianMatrix } from "../src/compute/ops.js";
+import { blockForward, pooledFeatures } from "../src/model/block.js";
+import { objective } from "../src/model/objectives.js";
 import { Effect } from "effect";
 import { selectBackend, tensorflow } from "../src/compute/backend.js";
 import { trainBlock } from "../src/model/train.js";
@@ -65,6 +72,7 @@ for _ in range(STEPS):
     t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1000)
 print(sorted(ts)[len(ts) // 2])
 `], { encoding: "utf8" });
+  gradientCheck(python);
   // PyTorch's step time on this machine swings by 2–3× between runs; medians of several steps, both thread counts.
   for (const threads of [1, 2]) {
     const r = torch(threads);
@@ -72,4 +80,60 @@ print(sorted(ts)[len(ts) // 2])
     const ms = Number(r.stdout);
     console.log(`  PyTorch (CPU, ${threads} thread${threads > 1 ? "s" : " "})  ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours / ms).toFixed(2)}×${threads === 2 ? "   (aim ≤ 1.5×; wasm runs on one thread)" : ""}`);
   }
+}
+
+/**
+ * The same loss and weight gradient in both frameworks on the same x and w, with the pooling
+ * written identically (the Gaussian matrices are shipped over): the largest relative difference
+ * of dL/dw and dL/db, which should be at float32 rounding level.
+ */
+function gradientCheck(python: string) {
+  const n = 16, s = 20, k = 7, c = 8;
+  const x = Float32Array.from({ length: 2 * n * s * s }, (_, i) => Math.sin(i * 0.731) + Math.cos(i * 0.0173));
+  const w = Float32Array.from({ length: k * k * c }, (_, i) => Math.sin(i * 1.37) * 0.2);
+  const b = Float32Array.from({ length: c }, (_, i) => 0.01 * i);
+  const spec = { kernel: k, channels: c, sigma: 1, stride: 2, norm: true };
+  const { loss, gw, gb } = tf.tidy(() => {
+    const xt = tf.tensor4d(x, [2 * n, s, s, 1]);
+    const f = (wt: tfc.Tensor, bt: tfc.Tensor) => {
+      const z = pooledFeatures(tf, blockForward(tf, xt, { w: wt as tfc.Tensor4D, b: bt as tfc.Tensor1D }, spec));
+      return objective(tf, tf.slice(z, [0, 0], [n, -1]), tf.slice(z, [n, 0], [n, -1])).loss;
+    };
+    const { value, grads } = tf.valueAndGrads(f)([tf.tensor4d(w, [k, k, 1, c]), tf.tensor1d(b)]);
+    return { loss: value.dataSync()[0]!, gw: grads[0]!.dataSync() as Float32Array, gb: grads[1]!.dataSync() as Float32Array };
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lcl-bench-"));
+  const conv = s - k + 1, pooled = Math.floor((conv - 1) / 2) + 1;
+  const files = { x, w, b, g2: gaussianMatrix(conv, 1, 2), g1: gaussianMatrix(pooled, 2, 1) };
+  for (const [name, arr] of Object.entries(files)) writeFileSync(path.join(dir, name), new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+  const r = spawnSync(python, ["-c", `
+import numpy as np, torch, torch.nn.functional as F
+d = ${JSON.stringify(dir)}
+ld = lambda f, *shape: torch.from_numpy(np.fromfile(d + "/" + f, dtype=np.float32).reshape(shape))
+n, s, k, c, conv, pooled = ${n}, ${s}, ${k}, ${c}, ${conv}, ${pooled}
+x = ld("x", 2 * n, s, s, 1).permute(0, 3, 1, 2)
+w = ld("w", k, k, 1, c).permute(3, 2, 0, 1).clone().requires_grad_()
+b = ld("b", c).clone().requires_grad_()
+g2, g1 = ld("g2", conv, pooled), ld("g1", pooled, pooled)
+blur = lambda t, g: torch.einsum("nchw,hi,wj->ncij", t, g, g)   # separable: rows then columns
+u = F.relu(F.conv2d(x, w, b))
+p = torch.sqrt(blur(u * u, g2) + 1e-6)
+p = p / (torch.sqrt(blur((p * p).mean(1, keepdim=True), g1) + 1e-12) + 1e-3)
+z = p.mean((2, 3)); za, zb = z[:n], z[n:]
+ua = za - za.mean(0); ua = ua / torch.sqrt((ua * ua).sum(1, keepdim=True) + 1e-12)
+ub = zb - zb.mean(0); ub = ub / torch.sqrt((ub * ub).sum(1, keepdim=True) + 1e-12)
+gram = ua @ ub.T; dg = (ua * ub).sum(1)
+loss = -2 * dg.mean() + ((gram ** 2).sum() - (dg ** 2).sum()) / (n * (n - 1))
+loss.backward()
+print(loss.item()); print(" ".join(map(str, w.grad.permute(2, 3, 1, 0).reshape(-1).tolist()))); print(" ".join(map(str, b.grad.tolist())))
+`], { encoding: "utf8" });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) { console.log(`  gradient check vs PyTorch failed to run: ${r.stderr.trim().split("\n").pop()}`); return; }
+  const [tl, tw, tb] = r.stdout.trim().split("\n");
+  const rel = (a: Float32Array, bs: string) => {
+    const t = bs.split(" ").map(Number);
+    const scale = Math.max(...t.map(Math.abs));
+    return Math.max(...Array.from(a, (v, i) => Math.abs(v - t[i]!))) / scale;
+  };
+  console.log(`  gradient vs PyTorch (same x, w; loss ${loss.toFixed(6)} vs ${Number(tl).toFixed(6)}): max relative difference dL/dw ${rel(gw, tw!).toExponential(1)}, dL/db ${rel(gb, tb!).toExponential(1)}`);
 }

@@ -1,4 +1,4 @@
-import { defineStage, param, port, Schema } from "lcl";
+import { defineStage, makeRng, param, port, Schema } from "lcl";
 import { fitGabor, orientationTuning, renderGabor } from "../src/analysis/filters.js";
 import { initBlock, kernelTiles } from "../src/model/block.js";
 import { parseBlockInfo } from "../src/model/frontend.js";
@@ -31,7 +31,8 @@ export default defineStage({
     const w = (await ctx.inputs.weights.read()).w!.data as Float32Array;
     const k = block.kernel, C = block.channels;
     const trained = kernelTiles(w, k, 1, C);
-    const init = kernelTiles(initBlock(block, 1, ctx.rng.fork("init")).w, k, 1, C);
+    // A fixed draw (per shape), so the chance level is the same for every model compared.
+    const init = kernelTiles(initBlock(block, 1, makeRng(0).fork("filter-analysis:init")).w, k, 1, C);
     const rows = { set: [] as string[], unit: [] as number[], r2: [] as number[], osi: [] as number[], orientation_deg: [] as number[], freq_cpp: [] as number[],
       gabor_theta_deg: [] as number[], gabor_freq_cpp: [] as number[], sigma_x: [] as number[], sigma_y: [] as number[], phase: [] as number[] };
     const summary: Record<string, { r2: number; osi: number; good: number }> = {};
@@ -52,6 +53,15 @@ export default defineStage({
     }
     await ctx.outputs.filters.write({ ...rows, unit: Int32Array.from(rows.unit) });
     await ctx.outputs.fits.write(await tileGrid(fitTiles, k, { cols: 8, zoom: 6, group: 2 }));
+    // Distribution of the Gabor-like trained filters: do they tile orientation, and at what scale?
+    const good = rows.set.map((x, i) => i).filter((i) => rows.set[i] === "trained" && rows.r2[i]! > ctx.params.r2_threshold);
+    if (good.length) {
+      let re = 0, im = 0;
+      for (const i of good) { const t = (2 * rows.orientation_deg[i]! * Math.PI) / 180; re += Math.cos(t); im += Math.sin(t); }
+      ctx.metric("orientation_coverage", 1 - Math.hypot(re, im) / good.length); // 1: uniform over orientations, 0: all alike
+      const f = good.map((i) => rows.freq_cpp[i]!).sort((a, b) => a - b);
+      ctx.metric("median_freq_cpp", f[Math.floor(f.length / 2)]!);
+    }
     for (const [name, s] of Object.entries(summary)) {
       const pre = name === "trained" ? "" : "init_";
       ctx.metric(`${pre}mean_r2`, s.r2);

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { makeRng } from "../sdk/rng.js";
 import type { StageKind } from "../sdk/stage.js";
 import type { InstanceRef } from "./graph.js";
+import { canonicalJson, sha256 } from "./canonical.js";
 import { checkpointsFor, type Checkpoint } from "./checkpoint.js";
 import { makeInputs, makeOutputs } from "./io.js";
 import { hostName, Store, type OutputRecord } from "./store.js";
@@ -67,7 +68,7 @@ export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks
       params: job.params,
       inputs: makeInputs(store, kind.inputs, job.inputs, new Map(Object.entries(job.upstream))),
       outputs: makeOutputs(store, kind.outputs, written),
-      rng: makeRng(parseInt(fp.slice(0, 8), 16)),
+      rng: makeRng(rngSeed(kind, job)),
       log: (m: string) => { log.write(m + "\n"); hooks.log(m); },
       progress: hooks.progress,
       metric: (name: string, value: number) => {
@@ -98,4 +99,16 @@ export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks
   } finally {
     await new Promise<void>((r) => log.end(r));
   }
+}
+
+/**
+ * The stage's RNG seed: its kind, params and the logical hashes of its inputs — deliberately not
+ * its code. A refactor that leaves the math alone then reproduces every random draw, so its
+ * outputs come out identical and early cutoff keeps everything downstream cached; a change that
+ * does alter results still shows up, as changed outputs.
+ */
+export function rngSeed(kind: StageKind, job: StageJob): number {
+  const inputs = Object.fromEntries(Object.entries(job.inputs).map(([port, refs]) =>
+    [port, (Array.isArray(refs) ? refs : [refs]).map((r: InstanceRef) => job.upstream[r.instance]?.outputs[r.output]?.logical ?? null)]));
+  return parseInt(sha256(canonicalJson({ kind: kind.name, params: job.params, inputs })).slice(0, 8), 16);
 }

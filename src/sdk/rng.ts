@@ -1,6 +1,6 @@
 /**
  * Seeded PRNG (sfc32, a small counter-based generator with good statistical quality).
- * Stages get one whose seed derives from their fingerprint, so reruns are bitwise reproducible
+ * Stages get one whose seed derives from their kind, params and inputs, so reruns are bitwise reproducible
  * without users threading seeds by hand.
  */
 export interface Rng {

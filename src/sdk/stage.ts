@@ -8,7 +8,7 @@ export interface StageContext<P, I extends Ports, O extends Ports> {
   readonly params: P;
   readonly inputs: InputReaders<I>;
   readonly outputs: OutputWriters<O>;
-  /** Seeded from the stage fingerprint: same inputs, params, code and backend → same stream. */
+  /** Seeded from the stage kind, params and input hashes (not its code): same inputs and params → same stream, and a refactor that keeps the math reproduces results bit for bit. */
   readonly rng: Rng;
   /** Writes to the stage's log file (and the console with --verbose). */
   log(message: string): void;

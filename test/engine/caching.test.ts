@@ -139,3 +139,22 @@ describe("determinism audit", () => {
     expect(r.stderr).not.toMatch(/⚠ good/);
   });
 });
+
+describe("seeded randomness and early cutoff", () => {
+  it("a refactor of a random stage that keeps the math reruns it, reproduces its draws, and leaves downstream cached", async () => {
+    rig = new Rig({
+      "pipelines/r.yaml": "nodes:\n  draw: { uses: t-random }\n  scale: { uses: t-scale, inputs: { table: draw.table } }\n",
+      "experiments.yaml": "experiments:\n  r: { pipeline: r }\n",
+    }, { toyStages: true });
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    const before = JSON.parse((await rig.lcl(["show", "r", "draw", "--json"])).stdout)[0];
+    rig.write("stages/t-random.ts", rig.read("stages/t-random.ts").replace("const draw =", "const pick =").replace("Float64Array.from({ length: 10 }, draw)", "Float64Array.from({ length: 10 }, pick)"));
+    const r = await rig.lcl(["run"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rig.statuses()).toEqual({ draw: "ran", scale: "cached" });
+    const after = JSON.parse((await rig.lcl(["show", "r", "draw", "--json"])).stdout)[0];
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+    expect(after.outputs.table.logical).toBe(before.outputs.table.logical);
+  });
+});
+

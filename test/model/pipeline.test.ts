@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import { tensorflow } from "../../src/compute/backend.js";
@@ -63,4 +63,46 @@ describe("lcl-v2 pipeline (tiny)", () => {
     expect(again.stdout + again.stderr).not.toMatch(/not deterministic/);
     expect(rig.statuses()).toMatchObject({ layer1: "ran", layer2: "ran", frontend: "cached", filters: "cached" });
   }, 240_000);
+});
+
+describe("layer1-train under kill -9", () => {
+  it("resumes from its last checkpoint on the next run and ends with the same weights as an uninterrupted run", async () => {
+    const make = () => {
+      const r = new Rig({
+        "pipelines/p.yaml": "nodes:\n  pairs: { uses: t-pairs }\n  layer1: { uses: layer1-train, inputs: { pairs: pairs.pairs }, params: { channels: 8, steps: 120, batch: 32, checkpoint_every: 10 } }\n",
+        "experiments.yaml": "default: k\nexperiments:\n  k: { pipeline: p }\n",
+        "stages/t-pairs.ts": `import { defineStage, port, Schema } from "lcl";
+export default defineStage({
+  name: "t-pairs", version: 1, description: "deterministic pairs", params: Schema.Struct({}), inputs: {},
+  outputs: { pairs: port.table({ a: { list: "float32" }, b: { list: "float32" } }) },
+  async run(ctx) {
+    const a: Float32Array[] = [], b: Float32Array[] = [];
+    for (let i = 0; i < 128; i++) { a.push(Float32Array.from({ length: 256 }, (_, j) => Math.sin(i * 0.37 + j * 0.61))); b.push(Float32Array.from({ length: 256 }, (_, j) => Math.sin(i * 0.37 + (j + 1) * 0.61))); }
+    await ctx.outputs.pairs.write({ a, b });
+  },
+});
+`,
+      });
+      return r;
+    };
+    const clean = make();
+    try {
+      expect((await clean.lcl(["run"])).code).toBe(0);
+      const reference = JSON.parse((await clean.lcl(["show", "k", "layer1", "--json"])).stdout)[0];
+      rig = make();
+      const child = rig.spawn(["run"]);
+      const dir = rig.path("artifacts/checkpoints");
+      const end = Date.now() + 60_000;
+      while (!(existsSync(dir) && readdirSync(dir).length)) { if (Date.now() > end) throw new Error("no checkpoint"); await new Promise((r) => setTimeout(r, 50)); }
+      child.kill("SIGKILL");
+      await new Promise((r) => child.on("close", r));
+      const r = await rig.lcl(["run"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/layer1 .*resumed from checkpoint at step \d+/);
+      const resumed = JSON.parse((await rig.lcl(["show", "k", "layer1", "--json"])).stdout)[0];
+      expect(resumed.resumedFrom.step).toBeGreaterThan(0);
+      expect(resumed.outputs.weights.logical).toBe(reference.outputs.weights.logical);
+      expect(resumed.outputs.curve.logical).toBe(reference.outputs.curve.logical); // wall_s is volatile
+    } finally { clean.dispose(); }
+  }, 180_000);
 });

@@ -48,12 +48,12 @@ export function im2colData(tf: Tf, x: tfc.Tensor4D, k: number, stride = 1): tfc.
  * the input with the output gradient, so it runs as a forward conv too, with batch and channels
  * swapped: dW[dy,dx,ci,co] = Σ_{n,i,j} x[n,i+dy,j+dx,ci]·g[n,i,j,co]
  *   = conv2d(x as [Cin,H,W,N], g as [Ho,Wo,N,Cout]) → [Cin,k,k,Cout].
- * Stride > 1 or `inputGrad: true` fall back to im2col + matMul.
+ * `inputGrad: true` adds dL/dx (for layers inside a deep net); stride > 1 falls back to im2col + matMul.
  */
 export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opts: { inputGrad?: boolean; noGrad?: boolean } = {}): tfc.Tensor4D {
   const [k, , cin, cout] = w.shape;
   if (opts.noGrad) return tf.conv2d(x, w, stride, "valid");
-  if (opts.inputGrad || stride !== 1) {
+  if (stride !== 1) {
     return tf.tidy(() => {
       const cols = opts.inputGrad ? im2col(tf, x, k, stride) : im2colData(tf, x, k, stride);
       const [b, ho, wo] = cols.shape;
@@ -61,15 +61,30 @@ export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opt
       return tf.reshape(y, [b, ho, wo, cout]);
     });
   }
+  const weightGrad = (xs: tfc.Tensor4D, dy: tfc.Tensor4D) => tf.transpose(
+    tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]) as tfc.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tfc.Tensor4D, 1, "valid"), [1, 2, 0, 3]);
+  if (opts.inputGrad) {
+    // Deep nets also need dL/dx: wasm has Conv2DBackpropInput natively (conv2dTranspose).
+    const conv = tf.customGrad(((xt: tfc.Tensor4D, wt: tfc.Tensor4D, save: (ts: tfc.Tensor[]) => void) => {
+      save([xt, wt]);
+      return {
+        value: tf.conv2d(xt, wt, 1, "valid"),
+        gradFunc: (dy: tfc.Tensor4D, [xs, ws]: tfc.Tensor4D[]) => [tf.conv2dTranspose(dy, ws!, xs!.shape, 1, "valid"), weightGrad(xs!, dy)],
+      };
+    }) as unknown as Parameters<Tf["customGrad"]>[0]);
+    return conv(x, w) as tfc.Tensor4D;
+  }
   const conv = tf.customGrad(((wt: tfc.Tensor4D, save: (ts: tfc.Tensor[]) => void) => {
     save([x]); // x may be an intermediate of the forward pass, disposed before backprop unless saved
-    return {
-      value: tf.conv2d(x, wt, 1, "valid"),
-      gradFunc: (dy: tfc.Tensor4D, [xs]: tfc.Tensor4D[]) => tf.transpose(
-        tf.conv2d(tf.transpose(xs!, [3, 1, 2, 0]) as tfc.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tfc.Tensor4D, 1, "valid"), [1, 2, 0, 3]),
-    };
+    return { value: tf.conv2d(x, wt, 1, "valid"), gradFunc: (dy: tfc.Tensor4D, [xs]: tfc.Tensor4D[]) => weightGrad(xs!, dy) };
   }) as unknown as Parameters<Tf["customGrad"]>[0]);
   return conv(w) as tfc.Tensor4D;
+}
+
+/** "same"-padded conv (zero padding, odd k, stride 1), differentiable in x and w. */
+export function conv2dSame(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D): tfc.Tensor4D {
+  const p = (w.shape[0] - 1) / 2;
+  return conv2d(tf, p ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x, w, 1, { inputGrad: true });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tensorflow, type Tf } from "../../src/compute/backend.js";
-import { conv2d, energyPool, gaussianPool, im2col, im2colData } from "../../src/compute/ops.js";
+import { conv2d, conv2dSame, energyPool, gaussianPool, im2col, im2colData } from "../../src/compute/ops.js";
 import type * as tfc from "@tensorflow/tfjs-core";
 
 const close = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array, tol = 1e-4) => {
@@ -50,6 +50,20 @@ describe("training ops that are fast on wasm", () => {
     close(wasm.y, cpu.y, 1e-4);
     expect(wasm.loss).toBeCloseTo(cpu.loss, 4);
     close(wasm.grad, cpu.grad, 1e-3);
+  });
+
+  it("same-padded conv for deep nets: input and weight gradients on wasm equal tf.conv2d's on cpu", async () => {
+    const run = async (backend: string, ours: boolean) => {
+      const tf = await tensorflow(backend);
+      const x = tf.randomNormal([3, 9, 9, 4], 0, 1, "float32", 21) as tfc.Tensor4D;
+      const w = tf.randomNormal([3, 3, 4, 5], 0, 0.3, "float32", 22) as tfc.Tensor4D;
+      const f = (xt: tfc.Tensor, wt: tfc.Tensor) => tf.mean(tf.square(tf.sub(ours ? conv2dSame(tf, xt as tfc.Tensor4D, wt as tfc.Tensor4D) : tf.conv2d(xt as tfc.Tensor4D, wt as tfc.Tensor4D, 1, "same"), 0.3))) as tfc.Scalar;
+      const { grads } = tf.valueAndGrads(f)([x, w]);
+      return grads.map((g) => g.dataSync().slice());
+    };
+    const [dx, dw] = await run("cpu", false), [ox, ow] = await run("wasm", true);
+    close(ox!, dx!, 1e-3);
+    close(ow!, dw!, 1e-3);
   });
 
   it("Gaussian pooling preserves a constant image and halves the size with stride 2", async () => {

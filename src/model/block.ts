@@ -19,13 +19,14 @@ export function initBlock(spec: BlockSpec, inChannels: number, rng: Rng): { w: F
 const NORM_FLOOR = 1e-3;
 
 /**
- * One block forward on [B,H,W,Cin] → [B,H',W',C]. The input is data (an image or a frozen
- * layer's output): gradients flow to the weights only, never into `x`, which is exactly what
- * layerwise training needs and what keeps it on fast kernels (src/compute/ops.ts).
+ * One block forward on [B,H,W,Cin] → [B,H',W',C]. By default the input is data (an image or a
+ * frozen layer's output): gradients flow to the weights only, which is exactly what layerwise
+ * training needs; `inputGrad` also differentiates through `x` (end-to-end baselines).
  */
-export function blockForward(tf: Tf, x: tfc.Tensor4D, wts: BlockWeights, spec: BlockSpec, opts: { frozen?: boolean } = {}): tfc.Tensor4D {
+export function blockForward(tf: Tf, x: tfc.Tensor4D, wts: BlockWeights, spec: BlockSpec, opts: { frozen?: boolean; inputGrad?: boolean } = {}): tfc.Tensor4D {
   return tf.tidy(() => {
-    const y = conv2d(tf, x, wts.w, 1, { noGrad: !!opts.frozen });
+    // inputGrad: the block sits on top of a trainable one (end-to-end training of the front-end).
+    const y = conv2d(tf, x, wts.w, 1, { noGrad: !!opts.frozen, inputGrad: !!opts.inputGrad });
     const u = opts.frozen ? (tf.add(y, wts.b) as tfc.Tensor4D) : addBias(tf, y, wts.b);
     const p = energyPool(tf, tf.relu(u) as tfc.Tensor4D, spec.sigma, spec.stride);
     if (!spec.norm) return p;

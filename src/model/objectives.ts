@@ -38,7 +38,7 @@ function centredUnit(tf: Tf, z: tfc.Tensor2D): tfc.Tensor2D {
 }
 
 /** Row-wise log-sum-exp, max-shifted for stability (the shift's gradient cancels exactly). */
-function logSumExpRows(tf: Tf, x: tfc.Tensor2D): tfc.Tensor1D {
+export function logSumExpRows(tf: Tf, x: tfc.Tensor2D): tfc.Tensor1D {
   const m = tf.max(x, 1, true);
   return tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, m)), 1)), tf.reshape(m, [-1])) as tfc.Tensor1D;
 }

@@ -1,0 +1,196 @@
+import type * as tfc from "@tensorflow/tfjs-core";
+import type * as arrow from "apache-arrow";
+import { Effect } from "effect";
+import type { Tf } from "../compute/backend.js";
+import { conv2d, conv2dSame } from "../compute/ops.js";
+import type { Checkpoints } from "../engine/checkpoint.js";
+import type { Tensor, TensorSet } from "../sdk/ports.js";
+import { makeRng, type Rng } from "../sdk/rng.js";
+import { Adam } from "./adam.js";
+import { blockForward } from "./block.js";
+import type { FrontendArchitecture } from "./frontend.js";
+import { logSumExpRows } from "./objectives.js";
+
+/**
+ * LCL-V2Net and its baselines (science.md §1.2, VOneNet's pattern): a two-block front-end →
+ * 1×1 bottleneck → `depth` residual blocks of two 3×3 convs → global average pool → linear
+ * classifier. The front-end is frozen (LCL-V2, or a random one) or trained with everything else
+ * (the end-to-end baseline). Parameters live in one flat tensor set, so a trained classifier is
+ * an ordinary artifact.
+ */
+export interface ClassifierArchitecture {
+  readonly format: "lcl-classifier";
+  readonly version: 1;
+  readonly input_size: number;
+  readonly width: number;
+  readonly depth: number;
+  readonly classes: number;
+  readonly frontend: FrontendArchitecture;
+  readonly frontend_trainable: boolean;
+}
+
+export type Params = Record<string, tfc.Variable>;
+let created = 0; // tf variable names must be unique per process; they never affect results
+
+function he(rng: Rng, shape: number[], fanIn: number, gain = 1): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1), std = gain * Math.sqrt(2 / fanIn);
+  return Float32Array.from({ length: n }, () => rng.normal() * std);
+}
+
+/** Initial parameters: the front-end's given weights, the rest He-normal (residual branches scaled down). */
+export function initClassifier(tf: Tf, arch: ClassifierArchitecture, frontend: TensorSet, rng: Rng): Params {
+  const p: Params = {};
+  const add = (name: string, shape: number[], data: Float32Array, trainable = true) => { p[name] = tf.tidy(() => tf.variable(tf.tensor(data, shape), trainable, `${name}#${created++}`)); };
+  arch.frontend.blocks.forEach((_, i) => {
+    for (const k of ["w", "b"]) {
+      const t = frontend[`l${i + 1}.${k}`];
+      if (!t) throw new Error(`front-end lacks l${i + 1}.${k}`);
+      add(`fe.l${i + 1}.${k}`, [...t.shape], Float32Array.from(t.data as Float32Array), arch.frontend_trainable);
+    }
+  });
+  const c = arch.frontend.output_channels, w = arch.width;
+  add("bottleneck.w", [1, 1, c, w], he(rng, [1, 1, c, w], c));
+  add("bottleneck.b", [w], new Float32Array(w));
+  for (let r = 0; r < arch.depth; r++) {
+    add(`res${r}.w1`, [3, 3, w, w], he(rng, [3, 3, w, w], 9 * w)); add(`res${r}.b1`, [w], new Float32Array(w));
+    add(`res${r}.w2`, [3, 3, w, w], he(rng, [3, 3, w, w], 9 * w, 0.2)); add(`res${r}.b2`, [w], new Float32Array(w));
+  }
+  add("head.w", [w, arch.classes], he(rng, [w, arch.classes], w, 0.5));
+  add("head.b", [arch.classes], new Float32Array(arch.classes));
+  return p;
+}
+
+export function forward(tf: Tf, p: Params, arch: ClassifierArchitecture, x: tfc.Tensor4D): tfc.Tensor2D {
+  return tf.tidy(() => {
+    let y: tfc.Tensor4D = x;
+    arch.frontend.blocks.forEach((b, i) => {
+      y = blockForward(tf, y, { w: p[`fe.l${i + 1}.w`] as unknown as tfc.Tensor4D, b: p[`fe.l${i + 1}.b`] as unknown as tfc.Tensor1D }, b,
+        { frozen: !arch.frontend_trainable, inputGrad: arch.frontend_trainable && i > 0 });
+    });
+    const dataIn = !arch.frontend_trainable; // the bottleneck's input is data when the front-end is frozen
+    y = tf.relu(tf.add(conv2d(tf, y, p["bottleneck.w"] as unknown as tfc.Tensor4D, 1, { inputGrad: !dataIn }), p["bottleneck.b"]!)) as tfc.Tensor4D;
+    for (let r = 0; r < arch.depth; r++) {
+      const h = tf.relu(tf.add(conv2dSame(tf, y, p[`res${r}.w1`] as unknown as tfc.Tensor4D), p[`res${r}.b1`]!)) as tfc.Tensor4D;
+      y = tf.relu(tf.add(y, tf.add(conv2dSame(tf, h, p[`res${r}.w2`] as unknown as tfc.Tensor4D), p[`res${r}.b2`]!))) as tfc.Tensor4D;
+    }
+    return tf.add(tf.matMul(tf.mean(y, [1, 2]) as tfc.Tensor2D, p["head.w"]!), p["head.b"]!) as tfc.Tensor2D;
+  });
+}
+
+/** 28×28 (or any square) images in [0,1] → the classifier's input: bilinear resize, then per-image standardisation. */
+export function prepare(tf: Tf, pixels: Float32Array, side: number, size: number): Float32Array {
+  const n = pixels.length / (side * side), out = new Float32Array(n * size * size);
+  for (let s = 0; s < n; s += 512) {
+    const m = Math.min(512, n - s);
+    const r = tf.tidy(() => {
+      const x = tf.image.resizeBilinear(tf.tensor4d(pixels.subarray(s * side * side, (s + m) * side * side), [m, side, side, 1]), [size, size]);
+      const { mean, variance } = tf.moments(x, [1, 2, 3], true);
+      return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-4)));
+    });
+    out.set(r.dataSync() as Float32Array, s * size * size);
+    r.dispose();
+  }
+  return out;
+}
+
+export interface Split { readonly x: Float32Array; readonly y: Int32Array; readonly n: number }
+
+/** A labelled-images table (label, 28×28 pixels in [0,1]) → the classifier's prepared input; `transform` corrupts each image first. */
+export function splitFromTable(tf: Tf, t: arrow.Table, size: number, transform?: (img: Float32Array, i: number) => Float32Array): Split {
+  const n = t.numRows, col = t.getChild("pixels")!;
+  const raw = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++) { const img = col.get(i)!.toArray() as Float32Array; raw.set(transform ? transform(img, i) : img, i * 784); }
+  return { x: prepare(tf, raw, 28, size), y: t.getChild("label")!.toArray() as Int32Array, n };
+}
+
+export function accuracy(tf: Tf, p: Params, arch: ClassifierArchitecture, d: Split): number {
+  const S = arch.input_size;
+  let correct = 0;
+  for (let s = 0; s < d.n; s += 256) {
+    const m = Math.min(256, d.n - s);
+    const pred = tf.tidy(() => tf.argMax(forward(tf, p, arch, tf.tensor4d(d.x.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1])), 1));
+    const v = pred.dataSync();
+    pred.dispose();
+    for (let i = 0; i < m; i++) if (v[i] === d.y[s + i]) correct++;
+  }
+  return correct / d.n;
+}
+
+export interface FitOptions { readonly epochs: number; readonly batch: number; readonly lr: number; readonly patience: number; readonly seed: number }
+export const FIT_CURVE = ["epoch", "train_loss", "train_acc", "val_acc", "wall_s"] as const;
+export type FitCurve = Record<(typeof FIT_CURVE)[number], number[]>;
+
+const snapshot = (p: Params): Record<string, Tensor> =>
+  Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { dtype: "float32", shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) } as Tensor]));
+
+/**
+ * Supervised training with early stopping on validation accuracy (the best epoch's weights are
+ * kept). One checkpoint per epoch: an interrupted fit resumes at the next epoch, bit-identical.
+ */
+export function fit(tf: Tf, p: Params, arch: ClassifierArchitecture, train: Split, val: Split, o: FitOptions,
+  io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpoints }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number }> {
+  return Effect.gen(function* () {
+    const S = arch.input_size, trainable = Object.entries(p).filter(([, v]) => v.trainable);
+    const steps = Math.ceil(train.n / o.batch);
+    const adam = new Adam(tf, trainable.map(([, v]) => v), { lr: o.lr, steps: o.epochs * steps, weightDecay: 0 });
+    const curve = Object.fromEntries(FIT_CURVE.map((c) => [c, [] as number[]])) as FitCurve;
+    let epoch = 0, best = snapshot(p), bestAcc = -1, bestEpoch = 0, wall0 = 0;
+    const ck = io.checkpoint ? yield* Effect.promise(() => io.checkpoint!.load()) : undefined;
+    if (ck) {
+      const meta = ck.meta as { curve: FitCurve; bestAcc: number; bestEpoch: number };
+      tf.tidy(() => { for (const [k, v] of Object.entries(p)) v.assign(tf.tensor(ck.state[`p.${k}`]!.data as Float32Array, v.shape)); });
+      adam.restore(ck.state);
+      best = Object.fromEntries(Object.keys(p).map((k) => [k, ck.state[`best.${k}`]!]));
+      Object.assign(curve, meta.curve); bestAcc = meta.bestAcc; bestEpoch = meta.bestEpoch; epoch = ck.step;
+      wall0 = curve.wall_s.at(-1) ?? 0;
+      io.log(`resumed at epoch ${epoch}`);
+    }
+    const t0 = performance.now();
+    while (epoch < o.epochs && epoch - bestEpoch <= o.patience) {
+      const perm = Int32Array.from({ length: train.n }, (_, i) => i), rng = makeRng(o.seed).fork(`epoch:${epoch}`);
+      for (let i = train.n - 1; i > 0; i--) { const j = rng.int(i + 1); const t = perm[i]!; perm[i] = perm[j]!; perm[j] = t; }
+      let lossSum = 0, correct = 0;
+      for (let s = 0; s < steps; s++) {
+        const idx = perm.subarray(s * o.batch, Math.min(train.n, (s + 1) * o.batch));
+        const xb = new Float32Array(idx.length * S * S), yb = new Int32Array(idx.length);
+        idx.forEach((j, k) => { xb.set(train.x.subarray(j * S * S, (j + 1) * S * S), k * S * S); yb[k] = train.y[j]!; });
+        const r = tf.tidy(() => {
+          const labels = tf.oneHot(tf.tensor1d(yb, "int32"), arch.classes);
+          let hits = 0;
+          const { value, grads } = tf.variableGrads(() => {
+            const logits = forward(tf, p, arch, tf.tensor4d(xb, [idx.length, S, S, 1]));
+            hits = (tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")).dataSync()[0]!);
+            return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, labels), 1))) as tfc.Scalar;
+          }, trainable.map(([, v]) => v));
+          adam.apply(trainable.map(([, v]) => grads[v.name]!), epoch * steps + s);
+          return { loss: value.dataSync()[0]!, hits };
+        });
+        if (!Number.isFinite(r.loss)) throw new Error(`classifier training diverged at epoch ${epoch} (loss ${r.loss}); lower lr`);
+        lossSum += r.loss * idx.length; correct += r.hits;
+        io.progress(epoch * steps + s + 1, o.epochs * steps);
+        yield* Effect.yieldNow;
+      }
+      const va = accuracy(tf, p, arch, val);
+      curve.epoch.push(epoch); curve.train_loss.push(lossSum / train.n); curve.train_acc.push(correct / train.n); curve.val_acc.push(va);
+      curve.wall_s.push(wall0 + (performance.now() - t0) / 1000);
+      if (va > bestAcc) { bestAcc = va; bestEpoch = epoch; best = snapshot(p); }
+      io.log(`epoch ${epoch}: loss ${(lossSum / train.n).toFixed(4)}, val ${va.toFixed(4)}`);
+      epoch++;
+      if (io.checkpoint) {
+        const state: Record<string, Tensor> = { ...adam.state() };
+        for (const [k, v] of Object.entries(snapshot(p))) state[`p.${k}`] = v;
+        for (const [k, v] of Object.entries(best)) state[`best.${k}`] = v;
+        yield* Effect.promise(() => io.checkpoint!.save(epoch, state, { curve, bestAcc, bestEpoch }));
+      }
+    }
+    adam.dispose();
+    return { best, curve, bestEpoch };
+  });
+}
+
+/** Load a trained classifier's tensor set into (untrainable) variables. */
+export function loadParams(tf: Tf, set: TensorSet): Params {
+  return Object.fromEntries(Object.entries(set).map(([k, t]) => [k, tf.tidy(() => tf.variable(tf.tensor(t.data as Float32Array, [...t.shape]), false))]));
+}
+
+export function disposeParams(p: Params) { for (const v of Object.values(p)) v.dispose(); }

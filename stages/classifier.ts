@@ -1,0 +1,59 @@
+import { defineStage, param, port, Schema, tensorflow } from "lcl";
+import { Effect } from "effect";
+import { accuracy, disposeParams, fit, initClassifier, loadParams, splitFromTable, type ClassifierArchitecture, type Split } from "../src/model/classifier.js";
+import type { FrontendArchitecture } from "../src/model/frontend.js";
+
+/**
+ * LCL-V2Net (frozen LCL-V2 front-end) or a baseline — the same backbone on a random frozen
+ * front-end, or with the front-end trained end to end — trained on labelled images with early
+ * stopping on the validation split. The test accuracy is the clean accuracy `ood-eval` compares to.
+ */
+const images = port.table({ label: "int32", pixels: { list: "float32", size: 784 } });
+
+export default defineStage({
+  name: "classifier",
+  version: 1,
+  description: "A ResNet-style classifier on a front-end (frozen, or trained end to end), early-stopped on validation accuracy.",
+  isolation: "process",
+  usesBackend: true,
+  params: Schema.Struct({
+    frontend: param.choice(["frozen", "trainable"], { default: "frozen", description: "frozen: LCL-V2Net (or a fixed baseline front-end); trainable: end-to-end supervised baseline" }),
+    input_size: param.int({ default: 32, min: 16, max: 128, description: "images are resized to this side before the front-end" }),
+    width: param.int({ default: 32, min: 4, max: 512, description: "channels after the 1×1 bottleneck" }),
+    depth: param.int({ default: 2, min: 0, max: 16, description: "residual blocks (two 3×3 convs each)" }),
+    epochs: param.int({ default: 8, min: 1, description: "maximum epochs" }),
+    patience: param.int({ default: 2, min: 0, description: "stop after this many epochs without a better validation accuracy" }),
+    batch: param.int({ default: 64, min: 1 }),
+    lr: param.number({ default: 2e-3, exclusiveMin: 0, description: "peak Adam learning rate (cosine decay)" }),
+    seed: param.int({ default: 0, min: 0 }),
+  }),
+  inputs: { frontend: port.tensors(), frontend_architecture: port.json(), train: images, validation: images, test: images },
+  outputs: {
+    model: port.tensors({ description: "every parameter, front-end included (the best validation epoch)" }),
+    architecture: port.json(),
+    curve: port.table({ epoch: "int32", train_loss: "float64", train_acc: "float64", val_acc: "float64", wall_s: "float64" }, { format: "parquet", volatile: ["wall_s"] }),
+  },
+  async run(ctx) {
+    const p = ctx.params;
+    const tf = await tensorflow(ctx.backend);
+    const fe = (await ctx.inputs.frontend_architecture.read()) as FrontendArchitecture;
+    if (fe?.format !== "lcl-v2-frontend") throw new Error("input frontend_architecture: not a front-end description; wire it to frontend-freeze's or frontend-random's 'architecture' output");
+    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: p.input_size, width: p.width, depth: p.depth, classes: 10, frontend: fe, frontend_trainable: p.frontend === "trainable" };
+    const [train, val, test] = [await ctx.inputs.train.read(), await ctx.inputs.validation.read(), await ctx.inputs.test.read()].map((t) => splitFromTable(tf, t, p.input_size)) as [Split, Split, Split];
+    const params = initClassifier(tf, arch, await ctx.inputs.frontend.read(), ctx.rng.fork(`seed:${p.seed}`));
+    const seed = ctx.rng.fork(`batches:${p.seed}`).int(2 ** 31);
+    const r = await Effect.runPromise(fit(tf, params, arch, train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed },
+      { progress: ctx.progress, log: ctx.log, checkpoint: ctx.checkpoint }), { signal: ctx.signal });
+    disposeParams(params);
+    const best = loadParams(tf, r.best);
+    const testAcc = accuracy(tf, best, arch, test);
+    disposeParams(best);
+    await ctx.outputs.model.write(r.best);
+    await ctx.outputs.architecture.write(arch);
+    await ctx.outputs.curve.write({ ...r.curve, epoch: Int32Array.from(r.curve.epoch) });
+    ctx.metric("test_acc", testAcc);
+    ctx.metric("val_acc", r.curve.val_acc[r.bestEpoch]!);
+    ctx.metric("best_epoch", r.bestEpoch);
+    ctx.metric("epochs_run", r.curve.epoch.length);
+  },
+});

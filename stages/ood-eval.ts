@@ -1,0 +1,64 @@
+import { defineStage, makeRng, param, port, Schema, tensorflow } from "lcl";
+import sharp from "sharp";
+import { corrupt, CORRUPTIONS, LEVELS } from "../src/data/corruptions.js";
+import { accuracy, disposeParams, loadParams, splitFromTable, type ClassifierArchitecture } from "../src/model/classifier.js";
+import { lineChart } from "../src/viz/chart.js";
+
+/**
+ * Out-of-distribution accuracy: the test set under each corruption at severities 1–5 (and clean,
+ * severity 0). Corruption noise is seeded per image, so every model sees exactly the same
+ * corrupted images and their accuracies compare pairwise.
+ */
+export default defineStage({
+  name: "ood-eval",
+  version: 1,
+  description: "Accuracy of a classifier on the test set under corruptions × severities (Parquet + plot).",
+  isolation: "process",
+  usesBackend: true,
+  params: Schema.Struct({
+    corruptions: param.choices(CORRUPTIONS, { default: [...CORRUPTIONS], description: "which corruptions" }),
+    severities: param.int({ default: 5, min: 1, max: 5, description: "severities 1…this" }),
+    seed: param.int({ default: 0, min: 0, description: "seed of the corruption noise (shared by every model evaluated)" }),
+  }),
+  inputs: { model: port.tensors(), architecture: port.json(), test: port.table({ label: "int32", pixels: { list: "float32", size: 784 } }) },
+  outputs: {
+    accuracy: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { format: "parquet" }),
+    plot: port.file("png", { description: "accuracy against severity, one line per corruption" }),
+  },
+  async run(ctx) {
+    const p = ctx.params;
+    const tf = await tensorflow(ctx.backend);
+    const arch = (await ctx.inputs.architecture.read()) as ClassifierArchitecture;
+    if (arch?.format !== "lcl-classifier") throw new Error("input architecture: not a classifier description; wire it to a classifier stage's 'architecture' output");
+    const params = loadParams(tf, await ctx.inputs.model.read());
+    const test = await ctx.inputs.test.read();
+    const clean = accuracy(tf, params, arch, splitFromTable(tf, test, arch.input_size));
+    const rows = { corruption: ["clean"], severity: [0], level: [0], accuracy: [clean] };
+    const total = p.corruptions.length * p.severities;
+    let done = 0;
+    for (const c of p.corruptions) {
+      for (let s = 1; s <= p.severities; s++) {
+        if (ctx.signal.aborted) throw new Error("interrupted");
+        // Noise depends only on (seed, corruption, severity, image): identical for every model.
+        const split = splitFromTable(tf, test, arch.input_size, (img, i) => corrupt(img, 28, c, s, ctxRng(p.seed, c, s, i)));
+        rows.corruption.push(c); rows.severity.push(s); rows.level.push(LEVELS[c][s]!); rows.accuracy.push(accuracy(tf, params, arch, split));
+        ctx.progress(++done, total, c);
+      }
+    }
+    disposeParams(params);
+    await ctx.outputs.accuracy.write({ ...rows, severity: Int32Array.from(rows.severity) });
+    await ctx.outputs.plot.write(new Uint8Array(await sharp(Buffer.from(lineChart({
+      title: "accuracy under corruption", x: "severity", y: "accuracy", yRange: [0, 1], baseline: { label: "clean", value: clean },
+      series: p.corruptions.map((c) => ({ label: c, points: rows.corruption.flatMap((k, i) => (k === c ? [[rows.severity[i]!, rows.accuracy[i]!] as [number, number]] : [])) })),
+    }))).png().toBuffer()));
+    ctx.metric("clean_acc", clean);
+    const ood = rows.accuracy.slice(1);
+    ctx.metric("ood_acc", ood.reduce((a, b) => a + b, 0) / Math.max(1, ood.length));
+    for (const c of p.corruptions) {
+      const v = rows.accuracy.filter((_, i) => rows.corruption[i] === c);
+      ctx.metric(`acc_${c}`, v.reduce((a, b) => a + b, 0) / v.length);
+    }
+  },
+});
+
+const ctxRng = (seed: number, c: string, s: number, i: number) => makeRng(seed).fork(`${c}:${s}:${i}`);

@@ -12,6 +12,8 @@ function primitiveVector(name: string, t: string, values: unknown): arrow.Vector
     if (values instanceof Ctor) return arrow.makeVector(values as never);
     if (Array.isArray(values) && values.every((v) => typeof v === "number")) return arrow.makeVector(new (Ctor as any)(values));
     if (ArrayBuffer.isView(values)) return arrow.makeVector(new (Ctor as any)(values as unknown as ArrayLike<number>));
+    // null = a value not (yet) known, e.g. a metric a later stage will provide
+    if (Array.isArray(values) && values.every((v) => typeof v === "number" || v === null)) return arrow.vectorFromArray(values, arrowTypeOf(t as ColumnType) as never);
   }
   if (t === "int64") {
     if (values instanceof BigInt64Array) return arrow.makeVector(values);

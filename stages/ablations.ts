@@ -1,0 +1,71 @@
+import { defineStage, port, Schema } from "lcl";
+import sharp from "sharp";
+import { lineChart } from "../src/viz/chart.js";
+
+/**
+ * The ablation table: one row per variant of a sweep (complexity matching on/off, objectives,
+ * amplitudes, seeds …) with its layer-1 Gabor R², clean and OOD accuracy, and — once the
+ * alignment stages exist — layer 2's texture modulation index (left null until then); and the
+ * same metrics as mean ± sd over seeds per condition. Seeds are recognised as sweep keys named
+ * `seed` or `<node>.seed`; every other sweep key defines the condition.
+ */
+const isSeed = (k: string) => k === "seed" || k.endsWith(".seed");
+const fmt = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+const conditionOf = (point: Readonly<Record<string, unknown>>) =>
+  Object.entries(point).filter(([k]) => !isSeed(k)).map(([k, v]) => `${k}=${fmt(v)}`).join(",") || "default";
+const seedOf = (point: Readonly<Record<string, unknown>>) => Object.entries(point).filter(([k]) => isSeed(k)).map(([k, v]) => `${k}=${fmt(v)}`).join(",") || "-";
+const METRICS = ["gabor_r2", "frac_gabor", "clean_acc", "ood_acc", "texture_mi"] as const;
+
+export default defineStage({
+  name: "ablations",
+  version: 1,
+  description: "Join every ablation variant: Gabor R², clean/OOD accuracy (texture MI to come), per variant and mean ± sd over seeds.",
+  params: Schema.Struct({}),
+  inputs: {
+    ood: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { many: true, description: "ood-eval accuracy tables of every variant" }),
+    filters: port.table({ set: "utf8", r2: "float64" }, { many: true, description: "filter-analysis tables of every variant" }),
+  },
+  outputs: {
+    variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64" }, { format: "parquet" }),
+    summary: port.table({ condition: "utf8", metric: "utf8", mean: "float64", sd: "float64", n: "int32" }, { format: "parquet" }),
+    plot: port.file("png", { description: "mean of each metric per condition" }),
+  },
+  async run(ctx) {
+    const filters = await Promise.all(ctx.inputs.filters.map(async (v) => {
+      const t = await v.input.read();
+      const set = t.getChild("set")!.toArray() as string[], r2 = t.getChild("r2")!.toArray() as Float64Array;
+      const trained = [...r2].filter((_, i) => set[i] === "trained");
+      return { point: v.point, r2: trained.reduce((a, b) => a + b, 0) / trained.length, frac: trained.filter((x) => x > 0.7).length / trained.length };
+    }));
+    const rows = { variant: [] as string[], condition: [] as string[], seed: [] as string[], gabor_r2: [] as (number | null)[], frac_gabor: [] as (number | null)[], clean_acc: [] as number[], ood_acc: [] as number[], texture_mi: [] as (number | null)[] };
+    for (const v of ctx.inputs.ood) {
+      const t = await v.input.read();
+      const sev = t.getChild("severity")!.toArray() as Int32Array, acc = t.getChild("accuracy")!.toArray() as Float64Array;
+      const ood = [...acc].filter((_, i) => sev[i]! > 0);
+      // The layer-1 analysis this variant's model was built on: its sweep point is a subset of ours.
+      const f = filters.find((x) => Object.entries(x.point).every(([k, val]) => fmt(v.point[k]) === fmt(val)));
+      rows.variant.push(v.label); rows.condition.push(conditionOf(v.point)); rows.seed.push(seedOf(v.point));
+      rows.gabor_r2.push(f ? f.r2 : null); rows.frac_gabor.push(f ? f.frac : null);
+      rows.clean_acc.push(acc[[...sev].indexOf(0)] ?? NaN); rows.ood_acc.push(ood.reduce((a, b) => a + b, 0) / Math.max(1, ood.length));
+      rows.texture_mi.push(null);
+    }
+    await ctx.outputs.variants.write(rows);
+    const conditions = [...new Set(rows.condition)];
+    const summary = { condition: [] as string[], metric: [] as string[], mean: [] as number[], sd: [] as number[], n: [] as number[] };
+    for (const c of conditions) for (const m of METRICS) {
+      const vals = rows[m].filter((_, i) => rows.condition[i] === c).filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+      if (!vals.length) continue;
+      const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+      const sd = vals.length > 1 ? Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / (vals.length - 1)) : 0;
+      summary.condition.push(c); summary.metric.push(m); summary.mean.push(mean); summary.sd.push(sd); summary.n.push(vals.length);
+      ctx.metric(`${m}[${c}]`, mean);
+    }
+    await ctx.outputs.summary.write({ ...summary, n: Int32Array.from(summary.n) });
+    const series = METRICS.filter((m) => summary.metric.includes(m)).map((m) => ({
+      label: m, points: conditions.map((c, i) => { const k = summary.condition.findIndex((x, j) => x === c && summary.metric[j] === m); return [i + 1, k >= 0 ? summary.mean[k]! : NaN] as [number, number]; }).filter((p) => Number.isFinite(p[1])),
+    }));
+    await ctx.outputs.plot.write(new Uint8Array(await sharp(Buffer.from(lineChart({ title: `ablations: ${conditions.map((c, i) => `${i + 1} = ${c}`).join("; ")}`.slice(0, 120), x: "condition", y: "mean over seeds", yRange: [0, 1], series }))).png().toBuffer()));
+    ctx.metric("variants", rows.variant.length);
+    ctx.metric("conditions", conditions.length);
+  },
+});

@@ -1,6 +1,6 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
 import { Effect } from "effect";
-import { accuracy, disposeParams, fit, initClassifier, loadParams, splitFromTable, type ClassifierArchitecture, type Split } from "../src/model/classifier.js";
+import { accuracy, disposeParams, fit, initClassifier, loadParams, resnetModel, splitFromTable, type ClassifierArchitecture, type Split } from "../src/model/classifier.js";
 import type { FrontendArchitecture } from "../src/model/frontend.js";
 
 /**
@@ -42,11 +42,11 @@ export default defineStage({
     const [train, val, test] = [await ctx.inputs.train.read(), await ctx.inputs.validation.read(), await ctx.inputs.test.read()].map((t) => splitFromTable(tf, t, p.input_size)) as [Split, Split, Split];
     const params = initClassifier(tf, arch, await ctx.inputs.frontend.read(), ctx.rng.fork(`seed:${p.seed}`));
     const seed = ctx.rng.fork(`batches:${p.seed}`).int(2 ** 31);
-    const r = await Effect.runPromise(fit(tf, params, arch, train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed },
+    const r = await Effect.runPromise(fit(tf, resnetModel(tf, params, arch), train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed },
       { progress: ctx.progress, log: ctx.log, checkpoint: ctx.checkpoint }), { signal: ctx.signal });
     disposeParams(params);
     const best = loadParams(tf, r.best);
-    const testAcc = accuracy(tf, best, arch, test);
+    const testAcc = accuracy(tf, resnetModel(tf, best, arch), test);
     disposeParams(best);
     await ctx.outputs.model.write(r.best);
     await ctx.outputs.architecture.write(arch);

@@ -1,7 +1,8 @@
 import { defineStage, makeRng, param, port, Schema, tensorflow } from "lcl";
 import sharp from "sharp";
 import { corrupt, CORRUPTIONS, LEVELS } from "../src/data/corruptions.js";
-import { accuracy, disposeParams, loadParams, splitFromTable, type ClassifierArchitecture } from "../src/model/classifier.js";
+import { accuracy, disposeParams, splitFromTable } from "../src/model/classifier.js";
+import { modelFromArtifact } from "../src/model/models.js";
 import { lineChart } from "../src/viz/chart.js";
 
 /**
@@ -28,11 +29,9 @@ export default defineStage({
   async run(ctx) {
     const p = ctx.params;
     const tf = await tensorflow(ctx.backend);
-    const arch = (await ctx.inputs.architecture.read()) as ClassifierArchitecture;
-    if (arch?.format !== "lcl-classifier") throw new Error("input architecture: not a classifier description; wire it to a classifier stage's 'architecture' output");
-    const params = loadParams(tf, await ctx.inputs.model.read());
+    const model = modelFromArtifact(tf, await ctx.inputs.architecture.read(), await ctx.inputs.model.read());
     const test = await ctx.inputs.test.read();
-    const clean = accuracy(tf, params, arch, splitFromTable(tf, test, arch.input_size));
+    const clean = accuracy(tf, model, splitFromTable(tf, test, model.inputSize));
     const rows = { corruption: ["clean"], severity: [0], level: [0], accuracy: [clean] };
     const total = p.corruptions.length * p.severities;
     let done = 0;
@@ -40,12 +39,12 @@ export default defineStage({
       for (let s = 1; s <= p.severities; s++) {
         if (ctx.signal.aborted) throw new Error("interrupted");
         // Noise depends only on (seed, corruption, severity, image): identical for every model.
-        const split = splitFromTable(tf, test, arch.input_size, (img, i) => corrupt(img, 28, c, s, ctxRng(p.seed, c, s, i)));
-        rows.corruption.push(c); rows.severity.push(s); rows.level.push(LEVELS[c][s]!); rows.accuracy.push(accuracy(tf, params, arch, split));
+        const split = splitFromTable(tf, test, model.inputSize, (img, i) => corrupt(img, 28, c, s, ctxRng(p.seed, c, s, i)));
+        rows.corruption.push(c); rows.severity.push(s); rows.level.push(LEVELS[c][s]!); rows.accuracy.push(accuracy(tf, model, split));
         ctx.progress(++done, total, c);
       }
     }
-    disposeParams(params);
+    disposeParams(model.params);
     await ctx.outputs.accuracy.write({ ...rows, severity: Int32Array.from(rows.severity) });
     await ctx.outputs.plot.write(new Uint8Array(await sharp(Buffer.from(lineChart({
       title: "accuracy under corruption", x: "severity", y: "accuracy", yRange: [0, 1], baseline: { label: "clean", value: clean },

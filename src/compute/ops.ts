@@ -3,42 +3,22 @@ import type * as tfc from "@tensorflow/tfjs-core";
 
 /**
  * Training ops that are fast on every backend, wasm included. The wasm backend has no
- * Conv2DBackpropFilter and no depthwise backprop kernels (shared/docs/compute.md), so
- * convolutions are written as im2col + matMul and Gaussian pooling as two fixed matMuls:
- * their gradients only need slice/concat/matMul kernels, which wasm runs natively.
- * Layerwise training never needs gradients with respect to the image, only to the weights
- * and through the pooling, so nothing slow is left on the path.
+ * Conv2DBackpropFilter and no depthwise backprop kernels (shared/docs/compute.md), and its
+ * transposed matMuls are slow: convolutions take their weight gradient from a forward conv
+ * (batch and channels swapped), Gaussian pooling is two fixed matMuls with plain-matMul
+ * gradients, strides are subsampling by reshape + slice. Every gradient here runs on kernels
+ * wasm has natively, and each is tested against tf's own on the cpu backend.
  */
-
-/** [B,H,W,C] → [B,H',W',k·k·C] patches ("valid" padding, given stride), ordered (dy, dx, c) like conv2d filters. */
-export function im2col(tf: Tf, x: tfc.Tensor4D, k: number, stride = 1): tfc.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  const ho = Math.floor((h - k) / stride) + 1, wo = Math.floor((w - k) / stride) + 1;
-  const cols: tfc.Tensor4D[] = [];
-  for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) {
-    cols.push(tf.stridedSlice(x, [0, dy, dx, 0], [b, dy + (ho - 1) * stride + 1, dx + (wo - 1) * stride + 1, c], [1, stride, stride, 1]) as tfc.Tensor4D);
-  }
-  return tf.concat(cols, 3);
-}
 
 /**
- * im2col in plain JS for inputs that are data (images, a frozen layer's output): no gradient is
- * needed with respect to them, and one pass over memory beats k·k strided slices on wasm (~30×).
+ * Keep every s-th row and column of [B,H,W,C] (from index 0), differentiably: tfjs has no
+ * gradient for stridedSlice, so pad to a multiple of s, reshape to [B,H/s,s,W/s,s,C] and slice.
  */
-export function im2colData(tf: Tf, x: tfc.Tensor4D, k: number, stride = 1): tfc.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  const ho = Math.floor((h - k) / stride) + 1, wo = Math.floor((w - k) / stride) + 1;
-  const src = x.dataSync() as Float32Array;
-  const kkc = k * k * c;
-  const out = new Float32Array(b * ho * wo * kkc);
-  let o = 0;
-  for (let n = 0; n < b; n++) for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) {
-    for (let dy = 0; dy < k; dy++) {
-      const row = ((n * h + i * stride + dy) * w + j * stride) * c;
-      for (let dx = 0; dx < k; dx++) for (let ch = 0; ch < c; ch++) out[o++] = src[row + dx * c + ch]!;
-    }
-  }
-  return tf.tensor4d(out, [b, ho, wo, kkc]);
+export function subsample(tf: Tf, x: tfc.Tensor4D, s: number): tfc.Tensor4D {
+  if (s === 1) return x;
+  const [b, h, w, c] = x.shape, H = Math.ceil(h / s), Wd = Math.ceil(w / s);
+  const padded = H * s !== h || Wd * s !== w ? tf.pad(x, [[0, 0], [0, H * s - h], [0, Wd * s - w], [0, 0]]) : x;
+  return tf.reshape(tf.slice(tf.reshape(padded, [b, H, s, Wd, s, c]), [0, 0, 0, 0, 0, 0], [b, H, 1, Wd, 1, c]), [b, H, Wd, c]);
 }
 
 /**
@@ -48,19 +28,12 @@ export function im2colData(tf: Tf, x: tfc.Tensor4D, k: number, stride = 1): tfc.
  * the input with the output gradient, so it runs as a forward conv too, with batch and channels
  * swapped: dW[dy,dx,ci,co] = Σ_{n,i,j} x[n,i+dy,j+dx,ci]·g[n,i,j,co]
  *   = conv2d(x as [Cin,H,W,N], g as [Ho,Wo,N,Cout]) → [Cin,k,k,Cout].
- * `inputGrad: true` adds dL/dx (for layers inside a deep net); stride > 1 falls back to im2col + matMul.
+ * `inputGrad: true` adds dL/dx (for layers inside a deep net); stride > 1 subsamples a stride-1 conv.
  */
 export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opts: { inputGrad?: boolean; noGrad?: boolean } = {}): tfc.Tensor4D {
-  const [k, , cin, cout] = w.shape;
   if (opts.noGrad) return tf.conv2d(x, w, stride, "valid");
-  if (stride !== 1) {
-    return tf.tidy(() => {
-      const cols = opts.inputGrad ? im2col(tf, x, k, stride) : im2colData(tf, x, k, stride);
-      const [b, ho, wo] = cols.shape;
-      const y = tf.matMul(tf.reshape(cols, [b * ho * wo, k * k * cin]), tf.reshape(w, [k * k * cin, cout]));
-      return tf.reshape(y, [b, ho, wo, cout]);
-    });
-  }
+  // Strided convs are rare here (CORnet-S): a stride-1 conv, subsampled, keeps them on the fast path.
+  if (stride !== 1) return subsample(tf, conv2d(tf, x, w, 1, opts), stride);
   const weightGrad = (xs: tfc.Tensor4D, dy: tfc.Tensor4D) => tf.transpose(
     tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]) as tfc.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tfc.Tensor4D, 1, "valid"), [1, 2, 0, 3]);
   if (opts.inputGrad) {

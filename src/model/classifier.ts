@@ -93,6 +93,22 @@ export function prepare(tf: Tf, pixels: Float32Array, side: number, size: number
   return out;
 }
 
+/** What training and evaluation need of any image classifier (LCL-V2Net's backbone, CORnet-S). */
+export interface Model {
+  /** Every parameter; non-trainable variables (a frozen front-end, BatchNorm running statistics) are saved but not optimised. */
+  readonly params: Params;
+  readonly inputSize: number;
+  readonly classes: number;
+  /** Logits [B, classes]; `training` selects batch statistics for BatchNorm. */
+  logits(x: tfc.Tensor4D, training: boolean): tfc.Tensor2D;
+  /** Called after each optimiser step, outside the gradient tape (e.g. to update running statistics). */
+  afterStep?(): void;
+}
+
+export function resnetModel(tf: Tf, p: Params, arch: ClassifierArchitecture): Model {
+  return { params: p, inputSize: arch.input_size, classes: arch.classes, logits: (x) => forward(tf, p, arch, x) };
+}
+
 export interface Split { readonly x: Float32Array; readonly y: Int32Array; readonly n: number }
 
 /** A labelled-images table (label, 28×28 pixels in [0,1]) → the classifier's prepared input; `transform` corrupts each image first. */
@@ -103,12 +119,12 @@ export function splitFromTable(tf: Tf, t: arrow.Table, size: number, transform?:
   return { x: prepare(tf, raw, 28, size), y: t.getChild("label")!.toArray() as Int32Array, n };
 }
 
-export function accuracy(tf: Tf, p: Params, arch: ClassifierArchitecture, d: Split): number {
-  const S = arch.input_size;
+export function accuracy(tf: Tf, model: Model, d: Split): number {
+  const S = model.inputSize;
   let correct = 0;
   for (let s = 0; s < d.n; s += 256) {
     const m = Math.min(256, d.n - s);
-    const pred = tf.tidy(() => tf.argMax(forward(tf, p, arch, tf.tensor4d(d.x.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1])), 1));
+    const pred = tf.tidy(() => tf.argMax(model.logits(tf.tensor4d(d.x.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1]), false), 1));
     const v = pred.dataSync();
     pred.dispose();
     for (let i = 0; i < m; i++) if (v[i] === d.y[s + i]) correct++;
@@ -127,10 +143,10 @@ const snapshot = (p: Params): Record<string, Tensor> =>
  * Supervised training with early stopping on validation accuracy (the best epoch's weights are
  * kept). One checkpoint per epoch: an interrupted fit resumes at the next epoch, bit-identical.
  */
-export function fit(tf: Tf, p: Params, arch: ClassifierArchitecture, train: Split, val: Split, o: FitOptions,
+export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOptions,
   io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpoints }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number }> {
   return Effect.gen(function* () {
-    const S = arch.input_size, trainable = Object.entries(p).filter(([, v]) => v.trainable);
+    const p = model.params, S = model.inputSize, trainable = Object.entries(p).filter(([, v]) => v.trainable);
     const steps = Math.ceil(train.n / o.batch);
     const adam = new Adam(tf, trainable.map(([, v]) => v), { lr: o.lr, steps: o.epochs * steps, weightDecay: 0 });
     const curve = Object.fromEntries(FIT_CURVE.map((c) => [c, [] as number[]])) as FitCurve;
@@ -155,14 +171,15 @@ export function fit(tf: Tf, p: Params, arch: ClassifierArchitecture, train: Spli
         const xb = new Float32Array(idx.length * S * S), yb = new Int32Array(idx.length);
         idx.forEach((j, k) => { xb.set(train.x.subarray(j * S * S, (j + 1) * S * S), k * S * S); yb[k] = train.y[j]!; });
         const r = tf.tidy(() => {
-          const labels = tf.oneHot(tf.tensor1d(yb, "int32"), arch.classes);
+          const labels = tf.oneHot(tf.tensor1d(yb, "int32"), model.classes);
           let hits = 0;
           const { value, grads } = tf.variableGrads(() => {
-            const logits = forward(tf, p, arch, tf.tensor4d(xb, [idx.length, S, S, 1]));
+            const logits = model.logits(tf.tensor4d(xb, [idx.length, S, S, 1]), true);
             hits = (tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")).dataSync()[0]!);
             return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, labels), 1))) as tfc.Scalar;
           }, trainable.map(([, v]) => v));
           adam.apply(trainable.map(([, v]) => grads[v.name]!), epoch * steps + s);
+          model.afterStep?.();
           return { loss: value.dataSync()[0]!, hits };
         });
         if (!Number.isFinite(r.loss)) throw new Error(`classifier training diverged at epoch ${epoch} (loss ${r.loss}); lower lr`);
@@ -170,7 +187,7 @@ export function fit(tf: Tf, p: Params, arch: ClassifierArchitecture, train: Spli
         io.progress(epoch * steps + s + 1, o.epochs * steps);
         yield* Effect.yieldNow;
       }
-      const va = accuracy(tf, p, arch, val);
+      const va = accuracy(tf, model, val);
       curve.epoch.push(epoch); curve.train_loss.push(lossSum / train.n); curve.train_acc.push(correct / train.n); curve.val_acc.push(va);
       curve.wall_s.push(wall0 + (performance.now() - t0) / 1000);
       if (va > bestAcc) { bestAcc = va; bestEpoch = epoch; best = snapshot(p); }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tensorflow, type Tf } from "../../src/compute/backend.js";
-import { conv2d, conv2dSame, energyPool, gaussianPool, im2col, im2colData } from "../../src/compute/ops.js";
+import { conv2d, conv2dSame, energyPool, gaussianPool, subsample } from "../../src/compute/ops.js";
 import type * as tfc from "@tensorflow/tfjs-core";
 
 const close = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array, tol = 1e-4) => {
@@ -26,17 +26,25 @@ function layer(tf: Tf, ours: boolean) {
 }
 
 describe("training ops that are fast on wasm", () => {
-  it("im2col orders patches like conv2d filters (tf-op and plain-JS versions agree)", async () => {
+  it("subsample keeps every s-th row and column, odd sizes included, and has a gradient", async () => {
     const tf = await tensorflow("cpu");
-    const x = tf.tensor4d(Float32Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
-    const cols = im2col(tf, x, 2, 2);
-    expect(cols.shape).toEqual([1, 2, 2, 4]);
-    expect(Array.from(cols.dataSync().slice(0, 8))).toEqual([0, 1, 4, 5, 2, 3, 6, 7]);
-    const y = tf.randomNormal([2, 9, 7, 3], 0, 1, "float32", 5) as tfc.Tensor4D;
-    expect(Array.from(im2colData(tf, y, 3, 2).dataSync())).toEqual(Array.from(im2col(tf, y, 3, 2).dataSync()));
+    const x = tf.tensor4d(Float32Array.from({ length: 25 }, (_, i) => i), [1, 5, 5, 1]);
+    expect(Array.from(subsample(tf, x, 2).dataSync())).toEqual([0, 2, 4, 10, 12, 14, 20, 22, 24]);
+    const g = tf.grad((t: tfc.Tensor) => tf.sum(subsample(tf, t as tfc.Tensor4D, 2)))(x);
+    expect(Array.from(g.dataSync()).filter((v) => v === 1)).toHaveLength(9);
   });
 
-  it("conv2d as im2col + matMul equals tf.conv2d, forward and weight gradient (cpu reference)", async () => {
+  it("strided conv (subsampled) equals tf.conv2d with stride 2, with input and weight gradients", async () => {
+    const tf = await tensorflow("cpu");
+    const x = tf.randomNormal([2, 9, 9, 3], 0, 1, "float32", 31) as tfc.Tensor4D, w = tf.randomNormal([3, 3, 3, 4], 0, 0.3, "float32", 32) as tfc.Tensor4D;
+    const f = (ours: boolean) => (xt: tfc.Tensor, wt: tfc.Tensor) => tf.sum(tf.square(ours ? conv2d(tf, xt as tfc.Tensor4D, wt as tfc.Tensor4D, 2, { inputGrad: true }) : tf.conv2d(xt as tfc.Tensor4D, wt as tfc.Tensor4D, 2, "valid"))) as tfc.Scalar;
+    const [a, b] = [tf.valueAndGrads(f(true))([x, w]), tf.valueAndGrads(f(false))([x, w])];
+    expect(a.value.dataSync()[0]).toBeCloseTo(b.value.dataSync()[0]!, 3);
+    close(a.grads[0]!.dataSync(), b.grads[0]!.dataSync());
+    close(a.grads[1]!.dataSync(), b.grads[1]!.dataSync());
+  });
+
+  it("conv2d (weight gradient as a conv) equals tf.conv2d, forward and weight gradient (cpu reference)", async () => {
     const tf = await tensorflow("cpu");
     const ref = layer(tf, false), ours = layer(tf, true);
     close(ours.y, ref.y);

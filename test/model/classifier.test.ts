@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { tensorflow } from "../../src/compute/backend.js";
 import { DEFAULT_BLOCKS } from "../../src/model/architecture.js";
 import { initBlock } from "../../src/model/block.js";
-import { accuracy, disposeParams, fit, initClassifier, prepare, type ClassifierArchitecture, type Split } from "../../src/model/classifier.js";
+import { accuracy, disposeParams, fit, initClassifier, prepare, resnetModel, type ClassifierArchitecture, type Split } from "../../src/model/classifier.js";
 import { blockInfo, type FrontendArchitecture } from "../../src/model/frontend.js";
 import { makeRng } from "../../src/sdk/rng.js";
 
@@ -37,9 +37,9 @@ describe("classifier (LCL-V2Net backbone)", () => {
       "l2.w": { dtype: "float32", shape: [3, 3, 8, 8], data: l2.w }, "l2.b": { dtype: "float32", shape: [8], data: l2.b },
     }, makeRng(4));
     const frontBefore = Float32Array.from(p["fe.l1.w"]!.dataSync() as Float32Array);
-    const r = await Effect.runPromise(fit(tf, p, arch, train, val, { epochs: 4, batch: 32, lr: 5e-3, patience: 4, seed: 1 }, { progress: () => {}, log: () => {} }));
+    const r = await Effect.runPromise(fit(tf, resnetModel(tf, p, arch), train, val, { epochs: 4, batch: 32, lr: 5e-3, patience: 4, seed: 1 }, { progress: () => {}, log: () => {} }));
     expect(r.curve.train_loss.at(-1)!).toBeLessThan(r.curve.train_loss[0]!);
-    expect(accuracy(tf, p, arch, val)).toBeGreaterThan(0.6); // chance: 1/3
+    expect(accuracy(tf, resnetModel(tf, p, arch), val)).toBeGreaterThan(0.6); // chance: 1/3
     const frontAfter = p["fe.l1.w"]!.dataSync() as Float32Array;
     expect(Buffer.from(frontAfter.buffer).equals(Buffer.from(frontBefore.buffer))).toBe(!trainable); // frozen means frozen
     disposeParams(p);

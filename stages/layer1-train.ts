@@ -2,7 +2,7 @@ import { defineStage, port, Schema, tensorflow } from "lcl";
 import { receptiveFields } from "../src/model/architecture.js";
 import { kernelTiles } from "../src/model/block.js";
 import { blockInfo } from "../src/model/frontend.js";
-import { curveColumns, curvePort, specOf, tailMean, trainLayer } from "../src/model/layer-training.js";
+import { curveColumns, curvePort, specOf, trainingMetrics, trainLayer } from "../src/model/layer-training.js";
 import { pairsFromTable } from "../src/model/pairs.js";
 import { blockParams, trainingParams } from "../src/model/train-params.js";
 import { tileGrid } from "../src/viz/grid.js";
@@ -44,11 +44,8 @@ export default defineStage({
     await ctx.outputs.block.write(blockInfo([spec], 1));
     await ctx.outputs.curve.write(curveColumns(t));
     await ctx.outputs.filters.write(await tileGrid(kernelTiles(t.w, spec.kernel, 1, spec.channels), spec.kernel, { cols: 8, zoom: 6 }));
-    ctx.metric("loss", tailMean(t.curve.loss));
-    ctx.metric("similarity", tailMean(t.curve.similarity));
-    ctx.metric("decorrelation", tailMean(t.curve.decorrelation));
+    for (const [k, v] of Object.entries(trainingMetrics(t, p.steps, started))) ctx.metric(k, v);
     ctx.metric("rf_px", rf);
-    ctx.metric("steps_per_s", (p.steps - (t.resumedFrom ?? 0)) / ((performance.now() - started) / 1000));
   },
 });
 

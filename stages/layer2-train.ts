@@ -3,7 +3,7 @@ import type * as tfc from "@tensorflow/tfjs-core";
 import { receptiveFields } from "../src/model/architecture.js";
 import { blockForward, pooledFeatures } from "../src/model/block.js";
 import { blockInfo, frozenForward, parseBlockInfo } from "../src/model/frontend.js";
-import { curveColumns, curvePort, specOf, tailMean, trainLayer, type FrozenBlock } from "../src/model/layer-training.js";
+import { curveColumns, curvePort, specOf, trainingMetrics, trainLayer, type FrozenBlock } from "../src/model/layer-training.js";
 import { pairsFromTable, type Pairs } from "../src/model/pairs.js";
 import { blockParams, trainingParams } from "../src/model/train-params.js";
 import { tileGrid } from "../src/viz/grid.js";
@@ -50,11 +50,8 @@ export default defineStage({
     await ctx.outputs.block.write(blockInfo([l1, spec], l1.channels));
     await ctx.outputs.curve.write(curveColumns(t));
     await ctx.outputs.units.write(await strongestPatches(ctx, tf, pairs, frozen, { spec, w: t.w, b: t.b, inChannels: l1.channels }));
-    ctx.metric("loss", tailMean(t.curve.loss));
-    ctx.metric("similarity", tailMean(t.curve.similarity));
-    ctx.metric("decorrelation", tailMean(t.curve.decorrelation));
+    for (const [k, v] of Object.entries(trainingMetrics(t, p.steps, started))) ctx.metric(k, v);
     ctx.metric("rf_px", rf);
-    ctx.metric("steps_per_s", (p.steps - (t.resumedFrom ?? 0)) / ((performance.now() - started) / 1000));
   },
 });
 

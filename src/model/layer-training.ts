@@ -73,7 +73,7 @@ export function tailMean(col: Float64Array): number {
 }
 
 /** The end-of-training numbers both layer stages record. */
-export function trainingMetrics(t: Trained, steps: number, startedMs: number): Record<string, number> {
+export function trainingMetrics(t: Pick<Trained, "curve" | "resumedFrom">, steps: number, startedMs: number): Record<string, number> {
   return {
     loss: tailMean(t.curve.loss), similarity: tailMean(t.curve.similarity), decorrelation: tailMean(t.curve.decorrelation),
     steps_per_s: (steps - (t.resumedFrom ?? 0)) / ((performance.now() - startedMs) / 1000),
@@ -84,6 +84,6 @@ export const curvePort = {
   step: "int32", loss: "float64", similarity: "float64", decorrelation: "float64", lr: "float64", wall_s: "float64",
 } as const;
 
-export function curveColumns(t: Trained) {
+export function curveColumns(t: Pick<Trained, "curve">) {
   return { ...t.curve, step: Int32Array.from(t.curve.step) };
 }

@@ -75,18 +75,41 @@ function permutation(rng: ReturnType<typeof makeRng>, n: number): Int32Array {
 }
 
 export function trainBlock(tf: Tf, data: PairData, cfg: TrainConfig, io: TrainIO): Effect.Effect<Trained, TrainingDiverged> {
+  return trainStack(tf, data, { ...cfg, specs: [cfg.spec] }, io).pipe(Effect.map((t) => ({ ...t, w: t.blocks[0]!.w, b: t.blocks[0]!.b, initial: t.initial[0]! })));
+}
+
+export interface StackTrained {
+  readonly blocks: readonly { readonly w: Float32Array; readonly b: Float32Array }[];
+  readonly initial: readonly { readonly w: Float32Array; readonly b: Float32Array }[];
+  readonly curve: Curve;
+  readonly resumedFrom?: number;
+}
+
+/**
+ * Train a stack of blocks jointly on the top block's features. One block is layerwise training
+ * (the LCL way); several is the end-to-end control ("not layerwise"), where gradients flow
+ * through the upper blocks into the lower ones.
+ */
+export function trainStack(tf: Tf, data: PairData, cfg: Omit<TrainConfig, "spec"> & { readonly specs: readonly BlockSpec[] }, io: TrainIO): Effect.Effect<StackTrained, TrainingDiverged> {
   return Effect.gen(function* () {
-    const { spec, steps } = cfg;
-    const initial = initBlock(spec, cfg.inChannels, makeRng(cfg.seed).fork("init"));
-    const w = tf.tidy(() => tf.variable(tf.tensor4d(initial.w, [spec.kernel, spec.kernel, cfg.inChannels, spec.channels]), true));
-    const b = tf.tidy(() => tf.variable(tf.tensor1d(initial.b), true));
-    const adam = new Adam(tf, [w, b], { lr: cfg.lr, steps, weightDecay: cfg.weightDecay, warmup: cfg.warmup });
+    const { specs, steps } = cfg;
+    const initRng = makeRng(cfg.seed).fork("init");
+    const initial = specs.map((spec, i) => initBlock(spec, i === 0 ? cfg.inChannels : specs[i - 1]!.channels, initRng));
+    const vars = specs.map((spec, i) => ({
+      w: tf.tidy(() => tf.variable(tf.tensor4d(initial[i]!.w, [spec.kernel, spec.kernel, i === 0 ? cfg.inChannels : specs[i - 1]!.channels, spec.channels]), true)),
+      b: tf.tidy(() => tf.variable(tf.tensor1d(initial[i]!.b), true)),
+    }));
+    const list = vars.flatMap((v) => [v.w, v.b]);
+    const adam = new Adam(tf, list, { lr: cfg.lr, steps, weightDecay: cfg.weightDecay, warmup: cfg.warmup });
     const curve = Object.fromEntries(CURVE_COLUMNS.map((c) => [c, new Float64Array(steps)])) as Curve;
     let step = 0, wallOffset = 0, resumedFrom: number | undefined;
 
     const ck = io.checkpoint ? yield* Effect.promise(() => io.checkpoint!.load()) : undefined;
     if (ck && ck.step <= steps) {
-      tf.tidy(() => { w.assign(tf.tensor4d(ck.state.w!.data as Float32Array, w.shape)); b.assign(tf.tensor1d(ck.state.b!.data as Float32Array)); });
+      tf.tidy(() => vars.forEach((v, i) => {
+        v.w.assign(tf.tensor4d(ck.state[`w${i}`]!.data as Float32Array, v.w.shape));
+        v.b.assign(tf.tensor1d(ck.state[`b${i}`]!.data as Float32Array));
+      }));
       adam.restore(ck.state);
       for (const c of CURVE_COLUMNS) curve[c].set((ck.state[`curve.${c}`]!.data as Float64Array).subarray(0, ck.step));
       step = resumedFrom = ck.step;
@@ -94,8 +117,10 @@ export function trainBlock(tf: Tf, data: PairData, cfg: TrainConfig, io: TrainIO
       io.log(`resumed from the checkpoint at step ${step}`);
     }
     const state = (): Record<string, Tensor> => ({
-      w: { dtype: "float32", shape: w.shape, data: w.dataSync() as Float32Array },
-      b: { dtype: "float32", shape: b.shape, data: b.dataSync() as Float32Array },
+      ...Object.fromEntries(vars.flatMap((v, i) => [
+        [`w${i}`, { dtype: "float32", shape: v.w.shape, data: v.w.dataSync() as Float32Array }],
+        [`b${i}`, { dtype: "float32", shape: v.b.shape, data: v.b.dataSync() as Float32Array }],
+      ])),
       ...adam.state(),
       ...Object.fromEntries(CURVE_COLUMNS.map((c) => [`curve.${c}`, { dtype: "float64", shape: [steps], data: curve[c] } as Tensor])),
     });
@@ -108,14 +133,18 @@ export function trainBlock(tf: Tf, data: PairData, cfg: TrainConfig, io: TrainIO
         const values = tf.tidy(() => {
           let similarity = NaN, decorrelation = NaN;
           const { value, grads } = tf.variableGrads(() => {
-            const z = pooledFeatures(tf, blockForward(tf, data.input(idx), { w: w as unknown as tfc.Tensor4D, b: b as unknown as tfc.Tensor1D }, spec));
+            let y = data.input(idx);
+            specs.forEach((spec, i) => {
+              y = blockForward(tf, y, { w: vars[i]!.w as unknown as tfc.Tensor4D, b: vars[i]!.b as unknown as tfc.Tensor1D }, spec, { inputGrad: i > 0 });
+            });
+            const z = pooledFeatures(tf, y);
             const n = idx.length;
             const terms = objective(tf, tf.slice(z, [0, 0], [n, -1]), tf.slice(z, [n, 0], [n, -1]), cfg.objective);
             // variableGrads keeps only the loss: read the diagnostics while they exist
             similarity = terms.similarity.dataSync()[0]!; decorrelation = terms.decorrelation.dataSync()[0]!;
             return terms.loss;
-          }, [w, b]);
-          const lr = adam.apply([grads[w.name]!, grads[b.name]!], step);
+          }, list);
+          const lr = adam.apply(list.map((v) => grads[v.name]!), step);
           return { loss: value.dataSync()[0]!, similarity, decorrelation, lr };
         });
         if (!Number.isFinite(values.loss)) {
@@ -131,11 +160,12 @@ export function trainBlock(tf: Tf, data: PairData, cfg: TrainConfig, io: TrainIO
       }
     }).pipe(Effect.onInterrupt(() => save(step).pipe(Effect.andThen(Effect.sync(() => io.log(`interrupted: checkpoint saved at step ${step}`))))));
     yield* loop;
-    const out: Trained = {
-      w: Float32Array.from(w.dataSync() as Float32Array), b: Float32Array.from(b.dataSync() as Float32Array), initial, curve,
-      ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    const out: StackTrained = {
+      blocks: vars.map((v) => ({ w: Float32Array.from(v.w.dataSync() as Float32Array), b: Float32Array.from(v.b.dataSync() as Float32Array) })),
+      initial, curve, ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     };
-    adam.dispose(); w.dispose(); b.dispose();
+    adam.dispose();
+    for (const v of vars) { v.w.dispose(); v.b.dispose(); }
     return out;
   });
 }

@@ -22,29 +22,35 @@ export default defineStage({
   description: "Join every ablation variant: Gabor R², clean/OOD accuracy (texture MI to come), per variant and mean ± sd over seeds.",
   params: Schema.Struct({}),
   inputs: {
-    ood: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { many: true, description: "ood-eval accuracy tables of every variant" }),
-    filters: port.table({ set: "utf8", r2: "float64" }, { many: true, description: "filter-analysis tables of every variant" }),
+    ood: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { many: true, allowFailed: true, description: "ood-eval accuracy tables of every variant" }),
+    filters: port.table({ set: "utf8", r2: "float64" }, { many: true, allowFailed: true, description: "filter-analysis tables of every variant" }),
   },
   outputs: {
-    variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64" }, { format: "parquet" }),
+    variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", status: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64" }, { format: "parquet" }),
     summary: port.table({ condition: "utf8", metric: "utf8", mean: "float64", sd: "float64", n: "int32" }, { format: "parquet" }),
     plot: port.file("png", { description: "mean of each metric per condition" }),
   },
   async run(ctx) {
-    const filters = await Promise.all(ctx.inputs.filters.map(async (v) => {
+    const filters = await Promise.all(ctx.inputs.filters.filter((v) => v.failed === undefined).map(async (v) => {
       const t = await v.input.read();
       const set = t.getChild("set")!.toArray() as string[], r2 = t.getChild("r2")!.toArray() as Float64Array;
       const trained = [...r2].filter((_, i) => set[i] === "trained");
       return { point: v.point, r2: trained.reduce((a, b) => a + b, 0) / trained.length, frac: trained.filter((x) => x > 0.7).length / trained.length };
     }));
-    const rows = { variant: [] as string[], condition: [] as string[], seed: [] as string[], gabor_r2: [] as (number | null)[], frac_gabor: [] as (number | null)[], clean_acc: [] as number[], ood_acc: [] as number[], texture_mi: [] as (number | null)[] };
+    const rows = { variant: [] as string[], condition: [] as string[], seed: [] as string[], status: [] as string[], gabor_r2: [] as (number | null)[], frac_gabor: [] as (number | null)[], clean_acc: [] as (number | null)[], ood_acc: [] as (number | null)[], texture_mi: [] as (number | null)[] };
     for (const v of ctx.inputs.ood) {
+      if (v.failed !== undefined) {
+        // A variant that failed is listed as failed, never silently missing.
+        rows.variant.push(v.label); rows.condition.push(conditionOf(v.point)); rows.seed.push(seedOf(v.point)); rows.status.push(v.failed);
+        for (const m of METRICS) rows[m].push(null);
+        continue;
+      }
       const t = await v.input.read();
       const sev = t.getChild("severity")!.toArray() as Int32Array, acc = t.getChild("accuracy")!.toArray() as Float64Array;
       const ood = [...acc].filter((_, i) => sev[i]! > 0);
       // The layer-1 analysis this variant's model was built on: its sweep point is a subset of ours.
       const f = filters.find((x) => Object.entries(x.point).every(([k, val]) => fmt(v.point[k]) === fmt(val)));
-      rows.variant.push(v.label); rows.condition.push(conditionOf(v.point)); rows.seed.push(seedOf(v.point));
+      rows.variant.push(v.label); rows.condition.push(conditionOf(v.point)); rows.seed.push(seedOf(v.point)); rows.status.push("ok");
       rows.gabor_r2.push(f ? f.r2 : null); rows.frac_gabor.push(f ? f.frac : null);
       rows.clean_acc.push(acc[[...sev].indexOf(0)] ?? NaN); rows.ood_acc.push(ood.reduce((a, b) => a + b, 0) / Math.max(1, ood.length));
       rows.texture_mi.push(null);
@@ -66,6 +72,7 @@ export default defineStage({
     }));
     await ctx.outputs.plot.write(new Uint8Array(await sharp(Buffer.from(lineChart({ title: `ablations: ${conditions.map((c, i) => `${i + 1} = ${c}`).join("; ")}`.slice(0, 120), x: "condition", y: "mean over seeds", yRange: [0, 1], series }))).png().toBuffer()));
     ctx.metric("variants", rows.variant.length);
+    ctx.metric("failed_variants", rows.status.filter((x) => x !== "ok").length);
     ctx.metric("conditions", conditions.length);
   },
 });

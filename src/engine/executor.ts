@@ -34,8 +34,31 @@ export interface RunOptions {
   readonly isolate?: boolean;
 }
 
-/** What downstream stages and the run record need of a result. */
-type CachedRecord = Pick<StageRecord, "fingerprint" | "outputs">;
+/** What downstream stages and the run record need of a result (`failed`: a variant a tolerant join gets without output). */
+type CachedRecord = Pick<StageRecord, "fingerprint" | "outputs"> & { readonly failed?: string };
+
+/** Upstream instances reached only through join inputs declared `allowFailed`: their failure does not stop this stage. */
+function toleratedDeps(inst: Instance): Set<string> {
+  const strict = new Set<string>(), tolerant = new Set<string>();
+  for (const [port, spec] of Object.entries(inst.kind.inputs)) {
+    const refs = [inst.inputs[port]!].flat() as { instance: string }[];
+    for (const r of refs) (spec.many && spec.allowFailed ? tolerant : strict).add(r.instance);
+  }
+  for (const d of strict) tolerant.delete(d);
+  return tolerant;
+}
+
+/**
+ * Stand-in record for a failed or skipped variant: its outputs' identity says so, so the join's
+ * fingerprint changes (and it reruns) once the variant succeeds.
+ */
+function failedRecord(inst: Instance, dep: string, u: Extract<Outcome, { ok: false }>): CachedRecord {
+  const outputs: Record<string, StageRecord["outputs"][string]> = {};
+  for (const refs of Object.values(inst.inputs)) for (const r of [refs].flat()) {
+    if (r.instance === dep) outputs[r.output] = { kind: "json", object: "", logical: `failed:${u.status}:${u.fingerprint ?? ""}`, bytes: 0, format: "none" } as StageRecord["outputs"][string];
+  }
+  return { fingerprint: u.fingerprint ?? "", outputs, failed: u.status === "failed" ? `failed: ${u.error ?? "see its log"}` : `${u.status} (an upstream stage failed)` };
+}
 
 type Outcome =
   | { readonly ok: true; readonly record: CachedRecord; readonly status: "cached" | "ran"; readonly durationMs?: number; readonly startedAt?: string; readonly finishedAt?: string }
@@ -56,13 +79,17 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
 
     const runOne = (inst: Instance): Effect.Effect<Outcome> => Effect.gen(function* () {
       const ups = yield* Effect.forEach(inst.deps, (d) => Deferred.await(deferreds.get(d)!));
-      const bad = inst.deps.filter((_, i) => !ups[i]!.ok);
-      if (bad.length) {
-        emit({ type: "stage-skipped", id: inst.id, reason: `upstream ${bad.join(", ")} did not finish` });
+      const tolerant = toleratedDeps(inst);
+      const bad = inst.deps.filter((d, i) => !ups[i]!.ok && !tolerant.has(d));
+      if (bad.length || (inst.deps.length && inst.deps.every((_, i) => !ups[i]!.ok))) {
+        emit({ type: "stage-skipped", id: inst.id, reason: `upstream ${(bad.length ? bad : inst.deps).join(", ")} did not finish` });
         return { ok: false, status: "skipped" } as const;
       }
       const records = new Map<string, CachedRecord>();
-      inst.deps.forEach((d, i) => records.set(d, (ups[i] as Extract<Outcome, { ok: true }>).record));
+      inst.deps.forEach((d, i) => {
+        const u = ups[i]!;
+        records.set(d, u.ok ? u.record : failedRecord(inst, d, u));
+      });
       const { fingerprint, detail, files } = yield* Effect.promise(() => instanceFingerprint(ws, inst, records, opts.backend, store.fileHashes));
       const fp = fingerprint.hash;
       const forced = opts.force.has(inst.id);
@@ -171,7 +198,7 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
   const started = new Date();
   const job: StageJob = {
     storeRoot: store.root, instance: inst.id, fingerprint: fp, params: inst.params, inputs: inst.inputs, files, backend: backendLabel(opts.backend),
-    upstream: Object.fromEntries(inst.deps.map((d) => [d, { outputs: upstream.get(d)!.outputs }])),
+    upstream: Object.fromEntries(inst.deps.map((d) => { const r = upstream.get(d)!; return [d, { outputs: r.outputs, ...(r.failed !== undefined ? { failed: r.failed } : {}) }]; })),
   };
   const hooks = {
     log: (m: string) => { if (opts.verbose) opts.onEvent({ type: "stage-log", id: inst.id, message: m }); },

@@ -18,7 +18,10 @@ function reader(store: Store, o: OutputRecord, port: Port) {
   }
 }
 
-export function makeInputs(store: Store, ports: Ports, refs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>, records: ReadonlyMap<string, Pick<StageRecord, "outputs">>) {
+/** An upstream result as a stage sees it; `failed` marks a variant a tolerant join receives without output. */
+export type UpstreamRecord = Pick<StageRecord, "outputs"> & { readonly failed?: string };
+
+export function makeInputs(store: Store, ports: Ports, refs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>, records: ReadonlyMap<string, UpstreamRecord>) {
   const out: Record<string, unknown> = {};
   const recOf = (r: InstanceRef) => {
     const o = records.get(r.instance)?.outputs[r.output];
@@ -28,7 +31,11 @@ export function makeInputs(store: Store, ports: Ports, refs: Readonly<Record<str
   for (const [port, spec] of Object.entries(ports)) {
     const ref = refs[port]!;
     out[port] = Array.isArray(ref)
-      ? (ref as InstanceRef[]).map((r): Variant<unknown> => ({ label: r.instance, point: r.point, input: reader(store, recOf(r), spec) }))
+      ? (ref as InstanceRef[]).map((r): Variant<unknown> => {
+        const failed = records.get(r.instance)?.failed;
+        if (failed === undefined) return { label: r.instance, point: r.point, input: reader(store, recOf(r), spec) };
+        return { label: r.instance, point: r.point, failed, input: { path: "", read: () => Promise.reject(new Error(`variant ${r.instance} has no output: ${failed}`)) } };
+      })
       : reader(store, recOf(ref as InstanceRef), spec);
   }
   return out;

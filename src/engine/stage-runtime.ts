@@ -21,7 +21,7 @@ export interface StageJob {
   readonly params: Readonly<Record<string, unknown>>;
   readonly inputs: Readonly<Record<string, InstanceRef | readonly InstanceRef[]>>;
   /** Outputs of the upstream instances this stage reads. */
-  readonly upstream: Readonly<Record<string, { readonly outputs: Readonly<Record<string, OutputRecord>> }>>;
+  readonly upstream: Readonly<Record<string, { readonly outputs: Readonly<Record<string, OutputRecord>>; readonly failed?: string }>>;
   readonly files: readonly string[];
   readonly backend: string;
 }

@@ -7,7 +7,7 @@ import type { TableSpec } from "../engine/table/index.js";
  * file. `many: true` on an input makes the stage a join: it receives every sweep variant.
  */
 export interface TablePort {
-  readonly kind: "table"; readonly columns: TableSpec; readonly format?: "arrow" | "parquet"; readonly many?: boolean; readonly description?: string;
+  readonly kind: "table"; readonly columns: TableSpec; readonly format?: "arrow" | "parquet"; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string;
   /**
    * Columns that measure the run rather than compute a result (wall time, memory). They are
    * stored, but left out of the output's identity: they neither make downstream stages rerun nor
@@ -15,9 +15,9 @@ export interface TablePort {
    */
   readonly volatile?: readonly string[];
 }
-export interface TensorsPort { readonly kind: "tensors"; readonly many?: boolean; readonly description?: string }
-export interface JsonPort { readonly kind: "json"; readonly many?: boolean; readonly description?: string }
-export interface FilePort { readonly kind: "file"; readonly ext: string; readonly many?: boolean; readonly description?: string }
+export interface TensorsPort { readonly kind: "tensors"; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
+export interface JsonPort { readonly kind: "json"; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
+export interface FilePort { readonly kind: "file"; readonly ext: string; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
 export type Port = TablePort | TensorsPort | JsonPort | FilePort;
 export type Ports = Readonly<Record<string, Port>>;
 
@@ -57,6 +57,12 @@ export interface Variant<R> {
   /** The sweep values that distinguish this variant. */
   readonly point: Readonly<Record<string, unknown>>;
   readonly input: R;
+  /**
+   * Set when this variant did not produce its output (it failed, or an upstream of it did). Only
+   * join inputs declared with `allowFailed: true` (and `lcl run --keep-going`) ever see such a
+   * variant; reading its input throws.
+   */
+  readonly failed?: string;
 }
 
 export type InputReaders<I extends Ports> = {

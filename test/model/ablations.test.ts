@@ -12,10 +12,10 @@ export default defineStage({ name: "t-filt", version: 1, description: "", params
   async run(ctx) { await ctx.outputs.filters.write({ set: ["trained", "trained", "init"], r2: [0.5 + ctx.params.seed / 10, 0.9, 0.1] }); } });
 `;
 const tOod = `import { defineStage, param, port, Schema } from "lcl";
-export default defineStage({ name: "t-ood", version: 1, description: "", params: Schema.Struct({ amp: param.number({ default: 0 }) }),
+export default defineStage({ name: "t-ood", version: 1, description: "", params: Schema.Struct({ amp: param.number({ default: 0 }), fail_amp: param.number({ default: -1 }) }),
   inputs: { filters: port.table({ set: "utf8", r2: "float64" }) },
   outputs: { accuracy: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }) },
-  async run(ctx) { const r2 = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; const a = 0.8 - ctx.params.amp / 10 + (r2 - 0.5) / 10; await ctx.outputs.accuracy.write({ corruption: ["clean", "noise", "noise"], severity: Int32Array.from([0, 1, 2]), level: [0, 1, 2], accuracy: [a, a - 0.1, a - 0.3] }); } });
+  async run(ctx) { const r2s = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; if (ctx.params.amp === ctx.params.fail_amp && r2s > 0.65) throw new Error("diverged"); const r2 = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; const a = 0.8 - ctx.params.amp / 10 + (r2 - 0.5) / 10; await ctx.outputs.accuracy.write({ corruption: ["clean", "noise", "noise"], severity: Int32Array.from([0, 1, 2]), level: [0, 1, 2], accuracy: [a, a - 0.1, a - 0.3] }); } });
 `;
 
 describe("ablations join", () => {
@@ -40,5 +40,26 @@ describe("ablations join", () => {
     expect(rec.outputs.variants.rows).toBe(6);
     const mi = rec.outputs.variants.columns.find((c: any) => c.name === "texture_mi");
     expect(mi.nulls).toBe(6); // left to fill when the alignment stages land
+  });
+
+  it("with --keep-going, a variant that failed is listed as failed and the rest are still summarised", async () => {
+    rig = new Rig({
+      "stages/t-filt.ts": tFilt, "stages/t-ood.ts": tOod,
+      "pipelines/p.yaml": "nodes:\n  filt: { uses: t-filt }\n  ood: { uses: t-ood, inputs: { filters: filt.filters }, params: { fail_amp: 1 } }\n  join: { uses: ablations, inputs: { ood: ood.accuracy, filters: filt.filters } }\n",
+      "experiments.yaml": "default: a\nexperiments:\n  a:\n    pipeline: p\n    matrix:\n      filt: { seed: [0, 1, 2] }\n      ood: { amp: [0, 1] }\n",
+    });
+    const stop = await rig.lcl(["run"]);
+    expect(stop.code).toBe(1); // without --keep-going the join is not started
+    expect(rig.statuses().join).toBe("skipped");
+    const r = await rig.lcl(["run", "--keep-going"]);
+    expect(r.code).toBe(1); // a stage failed, and the run says so …
+    expect(rig.statuses()["ood[seed=2,amp=1]"]).toBe("failed");
+    expect(rig.statuses().join).toBe("ran"); // … but the join ran over what there is
+    const rec = JSON.parse((await rig.lcl(["show", "a", "join", "--json"])).stdout)[0];
+    expect(rec.metrics.variants).toBe(6);
+    expect(rec.metrics.failed_variants).toBe(1);
+    expect(rec.metrics["clean_acc[amp=1]"]).toBeCloseTo(0.705, 10); // seeds 0 and 1 only
+    const status = rec.outputs.variants.columns.find((c: any) => c.name === "status");
+    expect(status.distinct).toBe(2);
   });
 });

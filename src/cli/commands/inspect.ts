@@ -109,10 +109,15 @@ export async function show(words: readonly string[], o: Common & { readonly rows
     const graph = await loadGraph(s, words.slice(0, -1));
     const backend = await backendOf(graph, o);
     const result = await assess(s.ws, s.store, graph, backend);
+    const ref = await s.store.readRef(graph.experiment);
     for (const inst of selectInstances(graph, what, s)) {
       const a = result.get(inst.id)!;
-      if (a.status === "cached") records.push(a.record);
-      else print(`${c.bold(inst.id)}: ${a.status} — no current result (run \`lcl why ${graph.experiment} ${inst.id}\`)`);
+      if (a.status === "cached") { records.push(a.record); continue; }
+      // Not current (e.g. a join that ran over a failed variant, or code changed since): the last result, labelled as such.
+      const last = ref?.stages[inst.id]?.fingerprint ? await s.store.readRecord(ref.stages[inst.id]!.fingerprint!) : undefined;
+      const note = `${c.bold(inst.id)}: ${a.status} — no current result (run \`lcl why ${graph.experiment} ${inst.id}\`)`;
+      if (last) { records.push(last); if (!o.json) print(`${note}; showing the last one, from ${last.finishedAt}`); }
+      else if (!o.json) print(note);
     }
   }
   if (o.json) return print(JSON.stringify(records, null, 1));

@@ -115,7 +115,9 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
           const prevRecord = prevFp && prevFp !== fp ? yield* Effect.promise(() => store.readRecord(prevFp)) : undefined;
           const reason = forced ? "forced" : prevRecord
             ? diffFingerprints(prevRecord.data, fingerprint.data, prevRecord.codeDetail, detail).map(describeChange).join("; ") || "record missing"
-            : prevFp === fp ? "outputs missing from the store" : "no previous result";
+            : prevFp === fp
+              ? ({ failed: "failed last time", interrupted: "interrupted last time", skipped: "not started last time" } as Record<string, string>)[previous?.stages[inst.id]?.status ?? ""] ?? "outputs missing from the store"
+              : "no previous result";
           // A forced rerun of a stored result doubles as a determinism check.
           const sameKey = forced ? yield* Effect.promise(() => store.readRecord(fp)) : undefined;
           const started = new Date();

@@ -10,6 +10,9 @@ import { lineChart } from "../src/viz/chart.js";
  * severity 0). Corruption noise is seeded per image, so every model sees exactly the same
  * corrupted images and their accuracies compare pairwise.
  */
+/** Corruption noise depends only on (seed, corruption, severity, image): identical for every model. */
+const noiseRng = (seed: number, c: string, s: number, i: number) => makeRng(seed).fork(`${c}:${s}:${i}`);
+
 export default defineStage({
   name: "ood-eval",
   version: 1,
@@ -38,8 +41,7 @@ export default defineStage({
     for (const c of p.corruptions) {
       for (let s = 1; s <= p.severities; s++) {
         if (ctx.signal.aborted) throw new Error("interrupted");
-        // Noise depends only on (seed, corruption, severity, image): identical for every model.
-        const split = splitFromTable(tf, test, model.inputSize, (img, i) => corrupt(img, 28, c, s, ctxRng(p.seed, c, s, i)));
+        const split = splitFromTable(tf, test, model.inputSize, (img, i) => corrupt(img, 28, c, s, noiseRng(p.seed, c, s, i)));
         rows.corruption.push(c); rows.severity.push(s); rows.level.push(LEVELS[c][s]!); rows.accuracy.push(accuracy(tf, model, split));
         ctx.progress(++done, total, c);
       }
@@ -60,4 +62,3 @@ export default defineStage({
   },
 });
 
-const ctxRng = (seed: number, c: string, s: number, i: number) => makeRng(seed).fork(`${c}:${s}:${i}`);

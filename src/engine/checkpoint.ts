@@ -30,6 +30,7 @@ const HEADER = "__lcl_checkpoint__";
 
 export function checkpointsFor(store: Store, fp: string, onLoad?: (c: Checkpoint) => void): Checkpoints & { clear(): Promise<void> } {
   const file = store.checkpointPath(fp);
+  let touched = false; // only a stage that saved or resumed has a file to delete: no syscall per stage otherwise
   return {
     async load() {
       let bytes: Uint8Array;
@@ -39,6 +40,7 @@ export function checkpointsFor(store: Store, fp: string, onLoad?: (c: Checkpoint
         if (!head) return undefined;
         const info = JSON.parse(new TextDecoder().decode(head.data)) as { step: number; meta?: unknown; savedAt: string };
         const c = { step: info.step, state, savedAt: info.savedAt, ...(info.meta !== undefined ? { meta: info.meta } : {}) };
+        touched = true;
         onLoad?.(c);
         return c;
       } catch {
@@ -49,13 +51,14 @@ export function checkpointsFor(store: Store, fp: string, onLoad?: (c: Checkpoint
       if (!Number.isInteger(step) || step < 0) throw new Error(`checkpoint step must be a non-negative integer, got ${step}`);
       if (HEADER in state) throw new Error(`'${HEADER}' is a reserved tensor name`);
       const head = new TextEncoder().encode(JSON.stringify({ step, meta, savedAt: new Date().toISOString() }));
+      touched = true;
       await writeAtomic(file, encodeTensors({ ...state, [HEADER]: { dtype: "uint8", shape: [head.length], data: head } }), store.tmpDir);
     },
-    async clear() { await unlink(file).catch(() => {}); },
+    async clear() { if (touched) await unlink(file).catch(() => {}); },
   };
 }
 
-/** Step of the checkpoint waiting for `fp`, if any (for `lcl status` / `why`), without decoding tensors. */
+/** Size and time of the checkpoint waiting for `fp`, if any (for `lcl status` / `why`), without reading it. */
 export async function checkpointInfo(store: Store, fp: string): Promise<{ bytes: number; mtime: Date } | undefined> {
   try { const s = await stat(store.checkpointPath(fp)); return { bytes: s.size, mtime: s.mtime }; } catch { return undefined; }
 }

@@ -3,7 +3,7 @@ import type { Tf } from "../compute/backend.js";
 import type { Checkpoints } from "../engine/checkpoint.js";
 import type { BlockSpec } from "./architecture.js";
 import { frozenForward } from "./frontend.js";
-import { gatherPairs, type Pairs } from "./pairs.js";
+import { gatherPairs, gatherRows, type Pairs } from "./pairs.js";
 import { trainBlock, type Trained } from "./train.js";
 
 /** What both layer-training stages share: their params, after the schema has decoded them. */
@@ -57,11 +57,7 @@ function precomputed(tf: Tf, pairs: Pairs, frozen: readonly FrozenBlock[], io: {
     }
   }
   io.log(`frozen-layer outputs computed once: ${pairs.count} pairs × ${h}×${w}×${c}`);
-  return (idx: Int32Array) => {
-    const out = new Float32Array(2 * idx.length * per);
-    idx.forEach((j, k) => { out.set(a.subarray(j * per, (j + 1) * per), k * per); out.set(b.subarray(j * per, (j + 1) * per), (idx.length + k) * per); });
-    return tf.tensor4d(out, [2 * idx.length, h, w, c]);
-  };
+  return (idx: Int32Array) => tf.tensor4d(gatherRows(a, b, per, idx), [2 * idx.length, h, w, c]);
 }
 
 /** Mean of the last 10% of a curve column: the end-of-training value without one batch's noise. */

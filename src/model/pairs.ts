@@ -26,10 +26,15 @@ export function pairsFromTable(t: arrow.Table): Pairs {
 
 /** A sides of `idx`, then B sides, as one [2n·side·side] array. */
 export function gatherPairs(p: Pairs, idx: Int32Array): Float32Array {
-  const P = p.side * p.side, n = idx.length, out = new Float32Array(2 * n * P);
+  return gatherRows(p.a, p.b, p.side * p.side, idx);
+}
+
+/** Rows `idx` (of `per` values each) of `a`, then the same rows of `b`. */
+export function gatherRows(a: Float32Array, b: Float32Array, per: number, idx: Int32Array): Float32Array {
+  const n = idx.length, out = new Float32Array(2 * n * per);
   idx.forEach((j, k) => {
-    out.set(p.a.subarray(j * P, (j + 1) * P), k * P);
-    out.set(p.b.subarray(j * P, (j + 1) * P), (n + k) * P);
+    out.set(a.subarray(j * per, (j + 1) * per), k * per);
+    out.set(b.subarray(j * per, (j + 1) * per), (n + k) * per);
   });
   return out;
 }

@@ -47,29 +47,36 @@ export function corrupt(img: Float32Array, n: number, c: Corruption, severity: n
     case "gaussian_blur": return blur(img, n, level).map(clip);
     case "contrast": { const m = mean(img); return img.map((v) => clip(m + (v - m) * level)); }
     case "high_pass": { const low = blur(img, n, level), m = mean(img); return img.map((v, i) => clip(v - low[i]! + m)); }
-    case "low_pass":
-    case "phase_scramble": {
+    case "low_pass": {
       const dft = makeDft2(n), re = new Float64Array(n * n), im = new Float64Array(n * n);
       dft.forward(img, re, im);
-      if (c === "low_pass") {
-        dft.freq.forEach((f, i) => { if (f > level) { re[i] = 0; im[i] = 0; } });
-      } else {
-        // Hermitian-symmetric noise (φ(−f) = −φ(f)) keeps the image real; DC and Nyquist terms keep their phase.
-        for (let u = 0; u < n; u++) for (let v = 0; v < n; v++) {
-          const i = u * n + v, j = ((n - u) % n) * n + ((n - v) % n);
-          if (j < i) continue;
-          if (j === i) continue;
-          const phi = (rng.next() * 2 - 1) * Math.PI * level;
-          const rot = (k: number, a: number) => { const r = re[k]!, m = im[k]!; re[k] = r * Math.cos(a) - m * Math.sin(a); im[k] = r * Math.sin(a) + m * Math.cos(a); };
-          rot(i, phi); rot(j, -phi);
-        }
-      }
+      dft.freq.forEach((f, i) => { if (f > level) { re[i] = 0; im[i] = 0; } });
       return dft.inverse(re, im).map(clip);
     }
+    case "phase_scramble": return scramblePhase(img, n, level, rng).map(clip);
     case "elastic": {
       const field = elasticField(n, 3, level, () => rng.normal());
       const out = samplePatch({ width: n, height: n, data: img }, (n - 1) / 2, (n - 1) / 2, n, { dx: 0, dy: 0, theta: 0, logScale: 0 }, undefined, field);
       return out.map(clip);
     }
   }
+}
+
+/**
+ * Add phase noise U(−level·π, level·π) to every frequency of an n×n image, keeping its amplitude
+ * spectrum exactly (no clipping): level 1 gives spectrally matched noise (Freeman et al. 2013's
+ * control stimuli). Hermitian-symmetric noise (φ(−f) = −φ(f)) keeps the image real; the DC and
+ * Nyquist terms keep their phase.
+ */
+export function scramblePhase(img: Float32Array, n: number, level: number, rng: Rng): Float32Array {
+  const dft = makeDft2(n), re = new Float64Array(n * n), im = new Float64Array(n * n);
+  dft.forward(img, re, im);
+  const rot = (k: number, a: number) => { const r = re[k]!, m = im[k]!; re[k] = r * Math.cos(a) - m * Math.sin(a); im[k] = r * Math.sin(a) + m * Math.cos(a); };
+  for (let u = 0; u < n; u++) for (let v = 0; v < n; v++) {
+    const i = u * n + v, j = ((n - u) % n) * n + ((n - v) % n);
+    if (j <= i) continue;
+    const phi = (rng.next() * 2 - 1) * Math.PI * level;
+    rot(i, phi); rot(j, -phi);
+  }
+  return dft.inverse(re, im);
 }

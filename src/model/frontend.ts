@@ -58,3 +58,21 @@ export function frontendBlocks(arch: FrontendArchitecture, set: TensorSet) {
     return { spec: b, w: w.data as Float32Array, b: bias.data as Float32Array, inChannels: b.in_channels };
   });
 }
+
+/** Every block's output for data [B,H,W,Cin] (frozen, no gradients): what each "area" of the model sees. */
+export function layerOutputs(tf: Tf, x: tfc.Tensor4D, blocks: ReturnType<typeof frontendBlocks>): tfc.Tensor4D[] {
+  const outs: tfc.Tensor4D[] = [];
+  let y = x;
+  for (const blk of blocks) {
+    y = frozenForward(tf, y, [blk]);
+    outs.push(y);
+  }
+  return outs;
+}
+
+export function parseFrontendArchitecture(v: unknown, what: string): FrontendArchitecture {
+  const a = v as Partial<FrontendArchitecture>;
+  if (a?.format !== "lcl-v2-frontend" || !Array.isArray(a.blocks)) throw new Error(`${what}: not a front-end architecture (format lcl-v2-frontend); wire it to a frontend-* stage's 'architecture' output`);
+  a.blocks.forEach((b, i) => parseBlockInfo(b, `${what} block ${i + 1}`));
+  return a as FrontendArchitecture;
+}

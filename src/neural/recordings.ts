@@ -75,36 +75,42 @@ function column(t: arrow.Table, name: string, where: string, optional = false): 
 
 const str = (v: unknown) => (v === null || v === undefined ? "" : String(v));
 
-/** Validate the three tables and gather trials; every error names the table, row and column. */
-export function readRecording(tables: { stimuli: arrow.Table; responses: arrow.Table; neurons: arrow.Table }, where: Where = { stimuli: "stimuli", responses: "responses", neurons: "neurons" }): Recording {
-  const st = tables.stimuli, rs = tables.responses, ns = tables.neurons;
-  // Stimuli.
-  const sid = column(st, "stimulus_id", where.stimuli)!.map(str);
-  const widths = column(st, "width", where.stimuli)!, heights = column(st, "height", where.stimuli)!;
+/** Validate a stimuli table on its own (e.g. stimuli for model units, no recording). */
+export function readStimuli(st: arrow.Table, where = "stimuli"): Stimuli {
+  const sid = column(st, "stimulus_id", where)!.map(str);
+  const widths = column(st, "width", where)!, heights = column(st, "height", where)!;
   const pix = st.getChild("pixels");
-  if (!pix) throw new RecordingError(`${where.stimuli}: missing column 'pixels' (list<float32>, row-major grey in [0, 1]); ${FIX}`);
-  if (!sid.length) throw new RecordingError(`${where.stimuli}: no stimuli`);
+  if (!pix) throw new RecordingError(`${where}: missing column 'pixels' (list<float32>, row-major grey in [0, 1]); ${FIX}`);
+  if (!sid.length) throw new RecordingError(`${where}: no stimuli`);
   const width = Number(widths[0]), height = Number(heights[0]);
-  const sIndex = new Map<string, number>();
+  const seen = new Map<string, number>();
   const pixels = new Float32Array(sid.length * width * height);
   sid.forEach((id, i) => {
-    if (!id) throw new RecordingError(`${where.stimuli} row ${i}: empty stimulus_id`);
-    if (sIndex.has(id)) throw new RecordingError(`${where.stimuli} row ${i}: duplicate stimulus_id '${id}' (first at row ${sIndex.get(id)})`);
-    sIndex.set(id, i);
+    if (!id) throw new RecordingError(`${where} row ${i}: empty stimulus_id`);
+    if (seen.has(id)) throw new RecordingError(`${where} row ${i}: duplicate stimulus_id '${id}' (first at row ${seen.get(id)})`);
+    seen.set(id, i);
     if (Number(widths[i]) !== width || Number(heights[i]) !== height) {
-      throw new RecordingError(`${where.stimuli} row ${i} ('${id}'): ${widths[i]}×${heights[i]} px, but row 0 is ${width}×${height}; resize all stimuli to one size`);
+      throw new RecordingError(`${where} row ${i} ('${id}'): ${widths[i]}×${heights[i]} px, but row 0 is ${width}×${height}; resize all stimuli to one size`);
     }
     const v = (pix.get(i) as { toArray(): ArrayLike<number> } | null)?.toArray();
-    if (!v || v.length !== width * height) throw new RecordingError(`${where.stimuli} row ${i} ('${id}'): pixels has ${v?.length ?? 0} values, width×height = ${width * height}`);
+    if (!v || v.length !== width * height) throw new RecordingError(`${where} row ${i} ('${id}'): pixels has ${v?.length ?? 0} values, width×height = ${width * height}`);
     for (let k = 0; k < v.length; k++) {
       const x = Number(v[k]);
-      if (!Number.isFinite(x)) throw new RecordingError(`${where.stimuli} row ${i} ('${id}'): pixel ${k} is ${x}`);
+      if (!Number.isFinite(x)) throw new RecordingError(`${where} row ${i} ('${id}'): pixel ${k} is ${x}`);
       pixels[i * width * height + k] = x;
     }
   });
-  const opt = (name: string) => column(st, name, where.stimuli, true);
+  const opt = (name: string) => column(st, name, where, true);
   const family = opt("family")?.map(str), type = opt("type")?.map(str), tier = opt("tier")?.map(str), sample = opt("sample")?.map(Number);
-  if (tier) tier.forEach((t, i) => { if (!["train", "validation", "test"].includes(t)) throw new RecordingError(`${where.stimuli} row ${i}: tier '${t}' (expected train, validation or test)`); });
+  if (tier) tier.forEach((t, i) => { if (!["train", "validation", "test"].includes(t)) throw new RecordingError(`${where} row ${i}: tier '${t}' (expected train, validation or test)`); });
+  return { ids: sid, width, height, pixels, ...(family && { family }), ...(type && { type }), ...(sample && { sample }), ...(tier && { tier }) };
+}
+
+/** Validate the three tables and gather trials; every error names the table, row and column. */
+export function readRecording(tables: { stimuli: arrow.Table; responses: arrow.Table; neurons: arrow.Table }, where: Where = { stimuli: "stimuli", responses: "responses", neurons: "neurons" }): Recording {
+  const st = tables.stimuli, rs = tables.responses, ns = tables.neurons;
+  const stimuli = readStimuli(st, where.stimuli), sid = stimuli.ids;
+  const sIndex = new Map(sid.map((id, i) => [id, i]));
 
   // Neurons.
   const nid = column(ns, "neuron_id", where.neurons)!.map(str);
@@ -156,7 +162,7 @@ export function readRecording(tables: { stimuli: arrow.Table; responses: arrow.T
     if (!any) throw new RecordingError(`${where.responses}: no response of neuron '${nid[n]}' to stimulus '${sid[s]}'; every neuron needs ≥ 1 trial per stimulus (split the recording by neuron set otherwise)`);
   }
   return {
-    stimuli: { ids: sid, width, height, pixels, ...(family && { family }), ...(type && { type }), ...(sample && { sample }), ...(tier && { tier }) },
+    stimuli,
     neurons: { ids: nid, region, ...(animal && { animal }), ...(cortex && { cortex }), ...(rf && { rf }) },
     repetitions: R,
     trials,

@@ -36,6 +36,7 @@ export const param = {
   choice: <const L extends readonly [string, ...string[]]>(values: L, o: Common<L[number]> = {}) =>
     finish(Schema.Literals(values), o),
   numbers: (o: Common<readonly number[]> = {}) => finish(Schema.Array(Schema.Finite), o),
+  strings: (o: Common<readonly string[]> = {}) => finish(Schema.Array(Schema.String), o),
   /** A list of values, each one of `values` (e.g. which datasets to include). */
   choices: <const L extends readonly [string, ...string[]]>(values: L, o: Common<readonly L[number][]> = {}) =>
     finish(Schema.Array(Schema.Literals(values)), o),

@@ -1,0 +1,140 @@
+import type { Rng } from "../sdk/rng.js";
+import { scramblePhase } from "./corruptions.js";
+import { makeDft2 } from "./dft.js";
+
+/**
+ * Texture stimuli in the design of Freeman et al. 2013 / Ziemba et al. 2016 (science.md §1.6.2–4):
+ * families × samples of naturalistic texture, each with a spectrally matched noise image. Their
+ * textures were Portilla–Simoncelli syntheses; here a sample is a crop of a real texture region
+ * (science.md §4.1b's stand-in), and its noise twin has the same amplitude spectrum with random
+ * phases.
+ */
+export interface Image { readonly id: string; readonly width: number; readonly height: number; readonly data: Float32Array }
+export interface Region { readonly image: string; readonly x: number; readonly y: number; readonly side: number; readonly score: number; readonly preferred: boolean }
+
+/**
+ * How texture-like a square region is: local RMS contrast that is high *and* even across the
+ * region (textures are statistically homogeneous; an object on a blank sky is not). The region is
+ * split into 4×4 cells; score = mean cell contrast / (1 + coefficient of variation).
+ */
+export function textureScore(img: Image, x0: number, y0: number, side: number): number {
+  const cells = 4, c = Math.floor(side / cells);
+  const sds: number[] = [];
+  for (let cy = 0; cy < cells; cy++) for (let cx = 0; cx < cells; cx++) {
+    let s = 0, s2 = 0;
+    for (let y = 0; y < c; y++) for (let x = 0; x < c; x++) {
+      const v = img.data[(y0 + cy * c + y) * img.width + x0 + cx * c + x]!;
+      s += v; s2 += v * v;
+    }
+    const m = s / (c * c);
+    sds.push(Math.sqrt(Math.max(0, s2 / (c * c) - m * m)));
+  }
+  const mean = sds.reduce((a, b) => a + b, 0) / sds.length;
+  const sd = Math.sqrt(sds.reduce((a, b) => a + (b - mean) ** 2, 0) / sds.length);
+  return mean / (1 + sd / Math.max(mean, 1e-9));
+}
+
+/**
+ * One region per family: images whose id matches `prefer` first (whole textures such as
+ * scikit-image's brick/grass/gravel — their best region), then the best-scoring regions of the
+ * others, at most `perImage` per image and never overlapping. Deterministic.
+ */
+export function selectFamilies(images: readonly Image[], families: number, side: number, opts: { prefer?: readonly RegExp[]; perImage?: number; stride?: number } = {}): Region[] {
+  const prefer = opts.prefer ?? [], perImage = opts.perImage ?? 2, stride = opts.stride ?? Math.max(8, Math.floor(side / 4));
+  const candidates: Region[] = [];
+  for (const img of images) {
+    if (img.width < side || img.height < side) continue;
+    const preferred = prefer.some((re) => re.test(img.id));
+    const regions: Region[] = [];
+    for (let y = 0; y + side <= img.height; y += stride) for (let x = 0; x + side <= img.width; x += stride) {
+      regions.push({ image: img.id, x, y, side, score: textureScore(img, x, y, side), preferred });
+    }
+    regions.sort((a, b) => b.score - a.score || a.y - b.y || a.x - b.x);
+    const kept: Region[] = [];
+    for (const r of regions) {
+      if (kept.length >= (preferred ? 1 : perImage)) break;
+      if (kept.every((k) => Math.abs(k.x - r.x) >= side || Math.abs(k.y - r.y) >= side)) kept.push(r);
+    }
+    candidates.push(...kept);
+  }
+  candidates.sort((a, b) => Number(b.preferred) - Number(a.preferred) || b.score - a.score || a.image.localeCompare(b.image));
+  if (candidates.length < families) {
+    throw new Error(`only ${candidates.length} texture regions of ${side}×${side} px in ${images.length} images, ${families} families requested; add images (e.g. the python3-skimage package), raise per_image, lower families or lower region`);
+  }
+  return candidates.slice(0, families);
+}
+
+/** Crop a size×size window at (x, y) of an image. */
+export function crop(img: Image, x: number, y: number, size: number): Float32Array {
+  const out = new Float32Array(size * size);
+  for (let r = 0; r < size; r++) out.set(img.data.subarray((y + r) * img.width + x, (y + r) * img.width + x + size), r * size);
+  return out;
+}
+
+/**
+ * Set mean and RMS contrast, then blend to the mean under a circular aperture: flat inside
+ * `flat`·radius, raised-cosine to the edge (Freeman's stimuli were windowed by a raised cosine
+ * and shown on grey; a flat centre keeps most of a small image usable). Clipped to [0, 1].
+ */
+export function present(x: Float32Array, size: number, opts: { mean: number; contrast: number; flat: number }): Float32Array {
+  let m = 0;
+  for (const v of x) m += v / x.length;
+  let sd = 0;
+  for (const v of x) sd += (v - m) ** 2 / x.length;
+  sd = Math.sqrt(sd);
+  const out = new Float32Array(x.length), c = (size - 1) / 2, R = size / 2;
+  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) {
+    const r = Math.hypot(i - c, j - c) / R;
+    const w = r <= opts.flat ? 1 : r >= 1 ? 0 : 0.5 * (1 + Math.cos((Math.PI * (r - opts.flat)) / (1 - opts.flat)));
+    const v = sd > 0 ? ((x[i * size + j]! - m) / sd) * opts.contrast * opts.mean : 0;
+    out[i * size + j] = Math.min(1, Math.max(0, opts.mean + w * v));
+  }
+  return out;
+}
+
+export interface TextureStimulus { readonly family: string; readonly sample: number; readonly type: "texture" | "noise"; readonly pixels: Float32Array }
+
+/**
+ * `samples` random crops per region and each crop's phase-randomized twin. The noise is made
+ * from the crop's periodic component (same amplitude spectrum minus the edge-wrap cross that
+ * would otherwise put horizontal/vertical streaks into every noise image), then both get the
+ * same mean, contrast and aperture. Returns texture/noise pairs in (family, sample) order.
+ */
+export function textureStimuli(images: ReadonlyMap<string, Image>, regions: readonly Region[], samples: number, size: number, rng: Rng, look = { mean: 0.5, contrast: 0.3, flat: 0.6 }): TextureStimulus[] {
+  const out: TextureStimulus[] = [];
+  regions.forEach((r, f) => {
+    const img = images.get(r.image)!;
+    const family = `${r.image}@${r.x},${r.y}`;
+    const frng = rng.fork(`family:${f}`);
+    for (let s = 0; s < samples; s++) {
+      const x = r.x + frng.int(r.side - size + 1), y = r.y + frng.int(r.side - size + 1);
+      const raw = crop(img, x, y, size);
+      const noise = scramblePhase(periodicComponent(raw, size), size, 1, frng.fork(`noise:${s}`));
+      out.push({ family, sample: s, type: "texture", pixels: present(raw, size, look) });
+      out.push({ family, sample: s, type: "noise", pixels: present(noise, size, look) });
+    }
+  });
+  return out;
+}
+
+/**
+ * Moisan's periodic + smooth decomposition (J Math Imaging Vis 2011): the periodic component p
+ * of an n×n image u has no jump where the DFT wraps the image around, so its spectrum lacks
+ * the edge artifacts. s solves Δs = Δ_boundary(u); p = u − s.
+ */
+export function periodicComponent(u: Float32Array, n: number): Float32Array {
+  const v = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const top = u[k]!, bottom = u[(n - 1) * n + k]!, left = u[k * n]!, right = u[k * n + n - 1]!;
+    v[k]! += bottom - top; v[(n - 1) * n + k]! += top - bottom;
+    v[k * n]! += right - left; v[k * n + n - 1]! += left - right;
+  }
+  const dft = makeDft2(n), re = new Float64Array(n * n), im = new Float64Array(n * n);
+  dft.forward(v, re, im);
+  for (let q = 0; q < n; q++) for (let r = 0; r < n; r++) {
+    const i = q * n + r, d = 2 * Math.cos((2 * Math.PI * q) / n) + 2 * Math.cos((2 * Math.PI * r) / n) - 4;
+    if (i === 0) { re[i] = 0; im[i] = 0; } else { re[i]! /= d; im[i]! /= d; }
+  }
+  const smooth = dft.inverse(re, im);
+  return u.map((x, i) => x - smooth[i]!);
+}

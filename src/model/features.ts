@@ -1,0 +1,51 @@
+import type { Tf } from "../compute/backend.js";
+import type { TensorSet } from "../sdk/ports.js";
+import { frontendBlocks, layerOutputs, parseFrontendArchitecture } from "./frontend.js";
+
+/** One layer's responses to S stimuli: S × height × width × channels, row-major. */
+export interface LayerMaps { readonly layer: number; readonly height: number; readonly width: number; readonly channels: number; readonly data: Float32Array }
+
+/**
+ * A frozen front-end's responses, layer by layer, to square grey stimuli (S × size × size in
+ * [0, 1]). Each stimulus is normalised as training patches were (zero mean, unit SD), so the
+ * model sees stimuli on the scale it learned from. Batched to bound memory.
+ */
+export function stimulusResponses(tf: Tf, architecture: unknown, set: TensorSet, pixels: Float32Array, S: number, size: number, opts: { batch?: number; signal?: AbortSignal } = {}): LayerMaps[] {
+  const arch = parseFrontendArchitecture(architecture, "input architecture");
+  const blocks = frontendBlocks(arch, set);
+  const P = size * size, B = opts.batch ?? 32;
+  const norm = new Float32Array(S * P);
+  for (let s = 0; s < S; s++) {
+    let m = 0, v = 0;
+    for (let k = 0; k < P; k++) m += pixels[s * P + k]! / P;
+    for (let k = 0; k < P; k++) v += (pixels[s * P + k]! - m) ** 2 / P;
+    const inv = v > 1e-12 ? 1 / Math.sqrt(v) : 0;
+    for (let k = 0; k < P; k++) norm[s * P + k] = (pixels[s * P + k]! - m) * inv;
+  }
+  let maps: { layer: number; height: number; width: number; channels: number; data: Float32Array }[] | undefined;
+  for (let i = 0; i < S; i += B) {
+    if (opts.signal?.aborted) throw new Error("interrupted");
+    const n = Math.min(B, S - i);
+    const x = tf.tensor4d(norm.subarray(i * P, (i + n) * P), [n, size, size, 1]);
+    const outs = layerOutputs(tf, x, blocks);
+    x.dispose();
+    maps ??= outs.map((o, l) => { const [, h, w, c] = o.shape; return { layer: l + 1, height: h, width: w, channels: c, data: new Float32Array(S * h * w * c) }; });
+    outs.forEach((o, l) => { const m = maps![l]!; m.data.set(o.dataSync() as Float32Array, i * m.height * m.width * m.channels); o.dispose(); });
+  }
+  return maps ?? [];
+}
+
+/**
+ * Per channel, the mean response over the central `fraction` of the map (S × C): a unit of a
+ * stationary (texture) stimulus, read where the aperture leaves the stimulus intact.
+ */
+export function centralMeans(m: LayerMaps, S: number, fraction = 0.5): Float64Array {
+  const { height: H, width: W, channels: C } = m;
+  const h0 = Math.floor((H * (1 - fraction)) / 2), h1 = Math.max(h0 + 1, H - h0), w0 = Math.floor((W * (1 - fraction)) / 2), w1 = Math.max(w0 + 1, W - w0);
+  const out = new Float64Array(S * C), count = (h1 - h0) * (w1 - w0);
+  for (let s = 0; s < S; s++) for (let y = h0; y < h1; y++) for (let x = w0; x < w1; x++) {
+    const base = ((s * H + y) * W + x) * C;
+    for (let c = 0; c < C; c++) out[s * C + c]! += Math.max(0, m.data[base + c]!) / count;
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { bootstrapMean, familyDecoding, modulationByFamily, varianceRatio } from "../../src/analysis/texture.js";
+import { scramblePhase } from "../../src/data/corruptions.js";
+import { makeDft2 } from "../../src/data/dft.js";
+import { periodicComponent, present, selectFamilies, textureScore } from "../../src/data/textures.js";
+import { makeRng } from "../../src/sdk/rng.js";
+
+// A design of F families × M samples × {texture, noise}, stimulus order (family, sample, type).
+function design(F: number, M: number) {
+  const family: string[] = [], type: string[] = [], sample: number[] = [];
+  for (let f = 0; f < F; f++) for (let s = 0; s < M; s++) for (const t of ["texture", "noise"]) { family.push(`f${f}`); type.push(t); sample.push(s); }
+  return { family, type, sample };
+}
+
+describe("texture modulation, tolerance and decoding", () => {
+  it("MI is 0 for a unit blind to naturalistic structure, (a−b)/(a+b) otherwise, averaged per family", () => {
+    const d = design(3, 4), S = d.family.length;
+    // unit 0: same response to texture and noise; unit 1: texture 3, noise 1 → MI 0.5; unit 2: silent → 0
+    const resp = Float64Array.from({ length: S * 3 }, (_, k) => { const s = Math.floor(k / 3), u = k % 3; return u === 0 ? 1 + (s % 5) * 0 + Number(d.family[s]!.slice(1)) : u === 1 ? (d.type[s] === "texture" ? 3 : 1) : 0; });
+    const { families, mi } = modulationByFamily(resp, 3, d);
+    expect(families).toEqual(["f0", "f1", "f2"]);
+    for (let f = 0; f < 3; f++) { expect(mi[0 * 3 + f]).toBe(0); expect(mi[1 * 3 + f]).toBeCloseTo(0.5, 12); expect(mi[2 * 3 + f]).toBe(0); }
+  });
+
+  it("variance ratio: large when families differ and samples agree, small when samples differ and families agree", () => {
+    const d = design(5, 6), S = d.family.length, rng = makeRng(1);
+    const resp = new Float64Array(S * 2);
+    for (let s = 0; s < S; s++) {
+      const f = Number(d.family[s]!.slice(1));
+      resp[s * 2] = f + 0.1 * rng.normal();            // tolerant, family-selective
+      resp[s * 2 + 1] = 1 + d.sample[s]! + 0.1 * rng.normal(); // sample-specific
+    }
+    const vr = varianceRatio(resp, 2, d);
+    expect(vr[0]).toBeGreaterThan(50);
+    expect(vr[1]).toBeLessThan(0.5);
+  });
+
+  it("family decoding generalises to held-out samples when families are separable, and is at chance when they are not", () => {
+    const d = design(6, 10), S = d.family.length, U = 12, rng = makeRng(2);
+    const centres = Array.from({ length: 6 }, () => Array.from({ length: U }, () => rng.normal()));
+    const sep = new Float64Array(S * U), none = new Float64Array(S * U);
+    for (let s = 0; s < S; s++) for (let u = 0; u < U; u++) {
+      sep[s * U + u] = centres[Number(d.family[s]!.slice(1))]![u]! + 0.3 * rng.normal();
+      none[s * U + u] = rng.normal();
+    }
+    expect(familyDecoding(sep, U, d)).toBeGreaterThan(0.95);
+    expect(familyDecoding(none, U, d)).toBeLessThan(0.4); // chance 1/6
+  });
+
+  it("bootstrap CI brackets the mean and shrinks with more data", () => {
+    const rng = makeRng(3);
+    const small = Float64Array.from({ length: 20 }, () => rng.normal()), big = Float64Array.from({ length: 2000 }, () => rng.normal());
+    const a = bootstrapMean(small, rng.fork("a")), b = bootstrapMean(big, rng.fork("b"));
+    expect(a.lo).toBeLessThan(a.mean); expect(a.hi).toBeGreaterThan(a.mean);
+    expect(b.hi - b.lo).toBeLessThan((a.hi - a.lo) / 5);
+  });
+});
+
+describe("texture stimuli", () => {
+  it("the periodic component removes the wrap-around jump of a non-periodic image", () => {
+    const n = 32, ramp = Float32Array.from({ length: n * n }, (_, i) => (i % n) / n + Math.floor(i / n) / (2 * n));
+    const p = periodicComponent(ramp, n);
+    const wrap = (x: Float32Array) => { let s = 0; for (let r = 0; r < n; r++) s += Math.abs(x[r * n + n - 1]! - x[r * n]!); return s / n; };
+    const inner = (x: Float32Array) => { let s = 0; for (let r = 0; r < n; r++) s += Math.abs(x[r * n + 1]! - x[r * n]!); return s / n; };
+    expect(wrap(ramp)).toBeGreaterThan(20 * inner(ramp));
+    expect(wrap(p)).toBeLessThan(wrap(ramp) / 10);
+  });
+
+  it("noise twins keep the amplitude spectrum exactly; presentation equalises mean and contrast", () => {
+    const n = 24, rng = makeRng(4), x = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i / 3) + 0.3 * rng.normal());
+    const y = scramblePhase(x, n, 1, rng);
+    const dft = makeDft2(n), ar = new Float64Array(n * n), ai = new Float64Array(n * n), br = new Float64Array(n * n), bi = new Float64Array(n * n);
+    dft.forward(x, ar, ai); dft.forward(y, br, bi);
+    for (let i = 0; i < n * n; i++) expect(Math.hypot(br[i]!, bi[i]!)).toBeCloseTo(Math.hypot(ar[i]!, ai[i]!), 3);
+    const look = { mean: 0.5, contrast: 0.2, flat: 1.5 }; // flat beyond the corners: no aperture
+    for (const img of [present(x, n, look), present(y, n, look)]) {
+      const m = img.reduce((a, b) => a + b, 0) / img.length, sd = Math.sqrt(img.reduce((a, b) => a + (b - m) ** 2, 0) / img.length);
+      expect(m).toBeCloseTo(0.5, 2); expect(sd).toBeCloseTo(0.1, 2);
+    }
+  });
+
+  it("texture regions: homogeneous high contrast scores above an object on a blank background; preferred images come first", () => {
+    const n = 64, rng = makeRng(5);
+    const texture = { id: "a", width: n, height: n, data: Float32Array.from({ length: n * n }, () => 0.5 + 0.2 * rng.normal()) };
+    const object = { id: "b", width: n, height: n, data: Float32Array.from({ length: n * n }, (_, i) => (Math.hypot((i % n) - 16, Math.floor(i / n) - 16) < 10 ? 0.5 + 0.6 * rng.normal() : 0.5)) };
+    expect(textureScore(texture, 0, 0, n)).toBeGreaterThan(2 * textureScore(object, 0, 0, n));
+    const brick = { ...object, id: "skimage/brick.png" };
+    expect(selectFamilies([texture, brick], 1, 32, { prefer: [/brick/] })[0]!.image).toBe("skimage/brick.png");
+    expect(() => selectFamilies([texture], 5, 64)).toThrow(/only 1 texture regions.*5 families requested/);
+  });
+});

@@ -4,9 +4,9 @@ import { lineChart } from "../src/viz/chart.js";
 
 /**
  * The ablation table: one row per variant of a sweep (complexity matching on/off, objectives,
- * amplitudes, seeds …) with its layer-1 Gabor R², clean and OOD accuracy, and — once the
- * alignment stages exist — layer 2's texture modulation index (left null until then); and the
- * same metrics as mean ± sd over seeds per condition. Seeds are recognised as sweep keys named
+ * amplitudes, seeds …) with its layer-1 Gabor R², clean and OOD accuracy and layer 2's texture
+ * modulation index (texture-selectivity); and the same metrics as mean ± sd over seeds per
+ * condition. Seeds are recognised as sweep keys named
  * `seed` or `<node>.seed`; every other sweep key defines the condition.
  */
 const isSeed = (k: string) => k === "seed" || k.endsWith(".seed");
@@ -19,11 +19,12 @@ const METRICS = ["gabor_r2", "frac_gabor", "clean_acc", "ood_acc", "texture_mi"]
 export default defineStage({
   name: "ablations",
   version: 1,
-  description: "Join every ablation variant: Gabor R², clean/OOD accuracy (texture MI to come), per variant and mean ± sd over seeds.",
+  description: "Join every ablation variant: Gabor R², clean/OOD accuracy, layer-2 texture MI, per variant and mean ± sd over seeds.",
   params: Schema.Struct({}),
   inputs: {
     ood: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { many: true, allowFailed: true, description: "ood-eval accuracy tables of every variant" }),
     filters: port.table({ set: "utf8", r2: "float64" }, { many: true, allowFailed: true, description: "filter-analysis tables of every variant" }),
+    texture: port.table({ layer: "int32", mean_mi: "float64" }, { many: true, allowFailed: true, description: "texture-selectivity summaries of every variant (layer 2's mean MI is used)" }),
   },
   outputs: {
     variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", status: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64" }, { format: "parquet" }),
@@ -37,6 +38,15 @@ export default defineStage({
       const trained = [...r2].filter((_, i) => set[i] === "trained");
       return { point: v.point, r2: trained.reduce((a, b) => a + b, 0) / trained.length, frac: trained.filter((x) => x > 0.7).length / trained.length };
     }));
+    const textures = await Promise.all(ctx.inputs.texture.filter((v) => v.failed === undefined).map(async (v) => {
+      const t = await v.input.read();
+      const layer = [...(t.getChild("layer")!.toArray() as Int32Array)], mi = t.getChild("mean_mi")!.toArray() as Float64Array;
+      const at = layer.indexOf(Math.max(...layer)); // the top layer: V2 for a two-block front-end
+      return { point: v.point, mi: at >= 0 ? mi[at]! : null };
+    }));
+    // An analysis belongs to the variants whose sweep point contains its own.
+    const matching = <T extends { point: Readonly<Record<string, unknown>> }>(xs: readonly T[], point: Readonly<Record<string, unknown>>) =>
+      xs.find((x) => Object.entries(x.point).every(([k, val]) => fmt(point[k]) === fmt(val)));
     const rows = { variant: [] as string[], condition: [] as string[], seed: [] as string[], status: [] as string[], gabor_r2: [] as (number | null)[], frac_gabor: [] as (number | null)[], clean_acc: [] as (number | null)[], ood_acc: [] as (number | null)[], texture_mi: [] as (number | null)[] };
     for (const v of ctx.inputs.ood) {
       if (v.failed !== undefined) {
@@ -49,11 +59,11 @@ export default defineStage({
       const sev = t.getChild("severity")!.toArray() as Int32Array, acc = t.getChild("accuracy")!.toArray() as Float64Array;
       const ood = [...acc].filter((_, i) => sev[i]! > 0);
       // The layer-1 analysis this variant's model was built on: its sweep point is a subset of ours.
-      const f = filters.find((x) => Object.entries(x.point).every(([k, val]) => fmt(v.point[k]) === fmt(val)));
+      const f = matching(filters, v.point), tex = matching(textures, v.point);
       rows.variant.push(v.label); rows.condition.push(conditionOf(v.point)); rows.seed.push(seedOf(v.point)); rows.status.push("ok");
       rows.gabor_r2.push(f ? f.r2 : null); rows.frac_gabor.push(f ? f.frac : null);
       rows.clean_acc.push(acc[[...sev].indexOf(0)] ?? NaN); rows.ood_acc.push(ood.reduce((a, b) => a + b, 0) / Math.max(1, ood.length));
-      rows.texture_mi.push(null);
+      rows.texture_mi.push(tex ? tex.mi : null);
     }
     await ctx.outputs.variants.write(rows);
     const conditions = [...new Set(rows.condition)];

@@ -23,6 +23,7 @@ export default defineStage({
     corruptions: param.choices(CORRUPTIONS, { default: [...CORRUPTIONS], description: "which corruptions" }),
     severities: param.int({ default: 5, min: 1, max: 5, description: "severities 1…this" }),
     seed: param.int({ default: 0, min: 0, description: "seed of the corruption noise (shared by every model evaluated)" }),
+    limit: param.int({ default: 0, min: 0, description: "evaluate on the first N test images only (0 = all; the test split is already a seeded shuffle, so this is a random subset — for slow models)" }),
   }),
   inputs: { model: port.tensors(), architecture: port.json(), test: port.table({ label: "int32", pixels: { list: "float32", size: 784 } }) },
   outputs: {
@@ -33,7 +34,8 @@ export default defineStage({
     const p = ctx.params;
     const tf = await tensorflow(ctx.backend);
     const model = modelFromArtifact(tf, await ctx.inputs.architecture.read(), await ctx.inputs.model.read());
-    const test = await ctx.inputs.test.read();
+    const all = await ctx.inputs.test.read();
+    const test = p.limit > 0 && p.limit < all.numRows ? all.slice(0, p.limit) : all;
     const clean = accuracy(tf, model, splitFromTable(tf, test, model.inputSize));
     const rows = { corruption: ["clean"], severity: [0], level: [0], accuracy: [clean] };
     const total = p.corruptions.length * p.severities;

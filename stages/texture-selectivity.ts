@@ -9,7 +9,8 @@ import { lineChart } from "../src/viz/chart.js";
  * Is a front-end V2-like? Per layer and unit: the texture modulation index against spectrally
  * matched noise (Freeman et al. 2013), the across/within-family variance ratio (Ziemba et al.
  * 2016) and linear family decoding across samples. Expected for LCL-V2: layer 2 > layer 1 ≈ 0.
- * A unit is a channel, read as its mean rectified response over the central half of the map.
+ * A unit is a channel at the centre of the map (one receptive field on the stimulus, as a
+ * recorded neuron has), its rectified response.
  */
 export default defineStage({
   name: "texture-selectivity",
@@ -17,7 +18,7 @@ export default defineStage({
   description: "Texture modulation index, family/sample variance ratio and family decoding per layer of a front-end.",
   usesBackend: true,
   params: Schema.Struct({
-    central: param.number({ default: 0.5, min: 0.05, max: 1, description: "fraction of each layer's map (per side) averaged into a unit's response" }),
+    central: param.number({ default: 0, min: 0, max: 1, description: "0: a unit is a channel at the map's centre (one RF, like a neuron); > 0: its response averaged over this central fraction (per side) of the map" }),
     folds: param.int({ default: 5, min: 2, max: 50, description: "cross-validation folds over samples for family decoding" }),
     ridge: param.number({ default: 1, min: 0, description: "ridge penalty of the decoder (on z-scored units)" }),
     resamples: param.int({ default: 2000, min: 100, max: 100000, description: "bootstrap resamples for confidence intervals" }),

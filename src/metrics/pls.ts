@@ -27,43 +27,62 @@ export interface PlsModel {
 
 /**
  * NIPALS in "regression" mode. For each component, the X weight w is the dominant left singular
- * vector of Xₖᵀ Yₖ, by power iteration on (XₖᵀYₖ)(XₖᵀYₖ)ᵀ started from XₖᵀYₖ·1 (so the fit does not
- * depend on the order of Y's columns); then t = Xₖw, p = Xₖᵀt/tᵀt, q = Yₖᵀt/tᵀt and both blocks
+ * vector of Xₖᵀ Yₖ, by power iteration started from XₖᵀYₖ·1 (so the fit does not depend on the
+ * order of Y's columns); then t = Xₖw, p = Xₖᵀt/tᵀt, q = Yₖᵀt/tᵀt and both blocks
  * are deflated by t. Coefficients B = W (PᵀW)⁻¹ Qᵀ.
  */
 export function fitPls(X: Matrix, Y: Matrix, components: number, opts: { tol?: number; maxIter?: number } = {}): PlsModel {
   if (X.rows !== Y.rows) throw new Error(`PLS: X has ${X.rows} rows, Y has ${Y.rows}`);
   const n = X.rows, p = X.cols, q = Y.cols, K = Math.min(components, p, n - 1);
-  const tol = opts.tol ?? 1e-12, maxIter = opts.maxIter ?? 2000;
+  const tol = opts.tol ?? 1e-6, maxIter = opts.maxIter ?? 500; // sklearn's NIPALS defaults (science.md §3.2.5)
   const xMean = columnMeans(X), yMean = columnMeans(Y);
   const x = centred(X, xMean), y = centred(Y, yMean);
   const W = new Float64Array(p * K), P = new Float64Array(p * K), Q = new Float64Array(q * K);
+  // M = XₖᵀYₖ. Since Xₖ₊₁ᵀt = 0, Mₖ₊₁ = Xₖ₊₁ᵀY = Mₖ − (tᵀt)·p·qᵀ: a rank-1 update per component
+  // instead of an n·p·q product.
   const M = new Float64Array(p * q), t = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) { const xa = x[i * p + a]!; if (xa) for (let b = 0; b < q; b++) M[a * q + b]! += xa * y[i * q + b]!; }
+  const small = Math.min(p, q), G = new Float64Array(small * small);
   for (let k = 0; k < K; k++) {
-    M.fill(0);
-    for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) { const xa = x[i * p + a]!; if (xa) for (let b = 0; b < q; b++) M[a * q + b]! += xa * y[i * q + b]!; }
     let w = new Float64Array(p);
     for (let a = 0; a < p; a++) for (let b = 0; b < q; b++) w[a]! += M[a * q + b]!;
     if (!w.some((v) => v !== 0)) w = Float64Array.from({ length: p }, (_, a) => M[a * q]!);
     let norm = Math.hypot(...w);
     if (norm === 0) break; // nothing left to explain
     w = w.map((v) => v / norm);
-    const u = new Float64Array(q);
+    // Power iteration for the dominant singular vector, run on the smaller Gram matrix
+    // (MᵀM, q×q, or MMᵀ, p×p) so one step costs min(p,q)² instead of 2pq.
+    G.fill(0);
+    if (q <= p) {
+      for (let a = 0; a < p; a++) for (let b = 0; b < q; b++) { const m = M[a * q + b]!; if (m) for (let c = 0; c < q; c++) G[b * q + c]! += m * M[a * q + c]!; }
+    } else {
+      for (let a = 0; a < p; a++) for (let c = 0; c <= a; c++) { let s = 0; for (let b = 0; b < q; b++) s += M[a * q + b]! * M[c * q + b]!; G[a * p + c] = s; G[c * p + a] = s; }
+    }
+    let v = new Float64Array(small);
+    if (q <= p) { for (let a = 0; a < p; a++) for (let b = 0; b < q; b++) v[b]! += M[a * q + b]! * w[a]!; } else v.set(w);
+    norm = Math.hypot(...v);
+    if (norm === 0) break;
+    v = v.map((z) => z / norm);
+    const next = new Float64Array(small);
     for (let it = 0; it < maxIter; it++) {
-      u.fill(0);
-      for (let a = 0; a < p; a++) for (let b = 0; b < q; b++) u[b]! += M[a * q + b]! * w[a]!;
-      const next = new Float64Array(p);
-      for (let a = 0; a < p; a++) { let s = 0; for (let b = 0; b < q; b++) s += M[a * q + b]! * u[b]!; next[a] = s; }
+      for (let i = 0; i < small; i++) { let s2 = 0; for (let j = 0; j < small; j++) s2 += G[i * small + j]! * v[j]!; next[i] = s2; }
       norm = Math.hypot(...next);
       if (norm === 0) break;
       let diff = 0;
-      for (let a = 0; a < p; a++) { next[a]! /= norm; diff += (next[a]! - w[a]!) ** 2; }
-      w = next;
+      for (let i = 0; i < small; i++) { next[i]! /= norm; diff += (next[i]! - v[i]!) ** 2; }
+      v.set(next);
       if (diff < tol) break;
     }
+    if (q <= p) {
+      w = new Float64Array(p);
+      for (let a = 0; a < p; a++) { let s2 = 0; for (let b = 0; b < q; b++) s2 += M[a * q + b]! * v[b]!; w[a] = s2; }
+      norm = Math.hypot(...w);
+      if (norm === 0) break;
+      w = w.map((z) => z / norm);
+    } else w = v;
     t.fill(0);
     for (let i = 0; i < n; i++) { let s = 0; for (let a = 0; a < p; a++) s += x[i * p + a]! * w[a]!; t[i] = s; }
-    const tt = t.reduce((s, v) => s + v * v, 0);
+    const tt = t.reduce((s, v2) => s + v2 * v2, 0);
     if (tt === 0) break;
     for (let a = 0; a < p; a++) { let s = 0; for (let i = 0; i < n; i++) s += x[i * p + a]! * t[i]!; P[a * K + k] = s / tt; W[a * K + k] = w[a]!; }
     for (let b = 0; b < q; b++) { let s = 0; for (let i = 0; i < n; i++) s += y[i * q + b]! * t[i]!; Q[b * K + k] = s / tt; }
@@ -71,6 +90,7 @@ export function fitPls(X: Matrix, Y: Matrix, components: number, opts: { tol?: n
       for (let a = 0; a < p; a++) x[i * p + a]! -= t[i]! * P[a * K + k]!;
       for (let b = 0; b < q; b++) y[i * q + b]! -= t[i]! * Q[b * K + k]!;
     }
+    for (let a = 0; a < p; a++) { const pa = P[a * K + k]! * tt; if (pa) for (let b = 0; b < q; b++) M[a * q + b]! -= pa * Q[b * K + k]!; }
   }
   // B = W (PᵀW)⁻¹ Qᵀ
   const PtW = new Float64Array(K * K);

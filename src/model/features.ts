@@ -36,12 +36,15 @@ export function stimulusResponses(tf: Tf, architecture: unknown, set: TensorSet,
 }
 
 /**
- * Per channel, the mean response over the central `fraction` of the map (S × C): a unit of a
- * stationary (texture) stimulus, read where the aperture leaves the stimulus intact.
+ * Per channel, its rectified response at the centre of the map (fraction 0: one unit with one
+ * receptive field, like a recorded neuron), or averaged over the central `fraction` of the map
+ * (a population of same-channel units, read where the aperture leaves the stimulus intact).
+ * Returns S × C.
  */
-export function centralMeans(m: LayerMaps, S: number, fraction = 0.5): Float64Array {
+export function centralMeans(m: LayerMaps, S: number, fraction = 0): Float64Array {
   const { height: H, width: W, channels: C } = m;
-  const h0 = Math.floor((H * (1 - fraction)) / 2), h1 = Math.max(h0 + 1, H - h0), w0 = Math.floor((W * (1 - fraction)) / 2), w1 = Math.max(w0 + 1, W - w0);
+  const span = (n: number) => { if (fraction <= 0) return [n >> 1, (n >> 1) + 1] as const; const lo = Math.floor((n * (1 - fraction)) / 2); return [lo, Math.max(lo + 1, n - lo)] as const; };
+  const [h0, h1] = span(H), [w0, w1] = span(W);
   const out = new Float64Array(S * C), count = (h1 - h0) * (w1 - w0);
   for (let s = 0; s < S; s++) for (let y = h0; y < h1; y++) for (let x = w0; x < w1; x++) {
     const base = ((s * H + y) * W + x) * C;

@@ -12,3 +12,4 @@ export type { TableSpec, ColumnType } from "../engine/table/index.js";
 /** TensorFlow.js with the run's backend active: `const tf = await tensorflow(ctx.backend)` (set `usesBackend: true`). */
 export { tensorflow } from "../compute/backend.js";
 export type { Tf } from "../compute/backend.js";
+export { readTableFile } from "./table-file.js";

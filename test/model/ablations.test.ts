@@ -18,11 +18,17 @@ export default defineStage({ name: "t-ood", version: 1, description: "", params:
   async run(ctx) { const r2s = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; if (ctx.params.amp === ctx.params.fail_amp && r2s > 0.65) throw new Error("diverged"); const r2 = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; const a = 0.8 - ctx.params.amp / 10 + (r2 - 0.5) / 10; await ctx.outputs.accuracy.write({ corruption: ["clean", "noise", "noise"], severity: Int32Array.from([0, 1, 2]), level: [0, 1, 2], accuracy: [a, a - 0.1, a - 0.3] }); } });
 `;
 
+const tTex = `import { defineStage, param, port, Schema } from "lcl";
+export default defineStage({ name: "t-tex", version: 1, description: "", params: Schema.Struct({}), inputs: { filters: port.table({ set: "utf8", r2: "float64" }) },
+  outputs: { summary: port.table({ layer: "int32", mean_mi: "float64" }) },
+  async run(ctx) { const r2 = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; await ctx.outputs.summary.write({ layer: Int32Array.from([1, 2]), mean_mi: [0, r2 / 10] }); } });
+`;
+
 describe("ablations join", () => {
   it("gets every variant, matches each model to its layer-1 analysis, and summarises over seeds", async () => {
     rig = new Rig({
-      "stages/t-filt.ts": tFilt, "stages/t-ood.ts": tOod,
-      "pipelines/p.yaml": "nodes:\n  filt: { uses: t-filt }\n  ood: { uses: t-ood, inputs: { filters: filt.filters } }\n  join: { uses: ablations, inputs: { ood: ood.accuracy, filters: filt.filters } }\n",
+      "stages/t-filt.ts": tFilt, "stages/t-ood.ts": tOod, "stages/t-tex.ts": tTex,
+      "pipelines/p.yaml": "nodes:\n  filt: { uses: t-filt }\n  ood: { uses: t-ood, inputs: { filters: filt.filters } }\n  tex: { uses: t-tex, inputs: { filters: filt.filters } }\n  join: { uses: ablations, inputs: { ood: ood.accuracy, filters: filt.filters, texture: tex.summary } }\n",
       "experiments.yaml": "default: a\nexperiments:\n  a:\n    pipeline: p\n    matrix:\n      filt: { seed: [0, 1, 2] }\n      ood: { amp: [0, 1] }\n",
     });
     const r = await rig.lcl(["run"]);
@@ -38,14 +44,15 @@ describe("ablations join", () => {
     const o = rec.outputs.summary.object as string;
     expect(readFileSync(rig.path("artifacts/objects", o.slice(0, 2), o.slice(2))).subarray(0, 4).toString()).toBe("PAR1");
     expect(rec.outputs.variants.rows).toBe(6);
-    const mi = rec.outputs.variants.columns.find((c: any) => c.name === "texture_mi");
-    expect(mi.nulls).toBe(6); // left to fill when the alignment stages land
+    // layer 2's MI of each variant's own layer 1 (r2/10 = (0.5 + seed/10)/10) → mean over seeds 0.06
+    expect(rec.metrics["texture_mi[amp=0]"]).toBeCloseTo(0.06, 10);
+    expect(rec.outputs.variants.columns.find((c: any) => c.name === "texture_mi").nulls).toBe(0);
   });
 
   it("with --keep-going, a variant that failed is listed as failed and the rest are still summarised", async () => {
     rig = new Rig({
-      "stages/t-filt.ts": tFilt, "stages/t-ood.ts": tOod,
-      "pipelines/p.yaml": "nodes:\n  filt: { uses: t-filt }\n  ood: { uses: t-ood, inputs: { filters: filt.filters }, params: { fail_amp: 1 } }\n  join: { uses: ablations, inputs: { ood: ood.accuracy, filters: filt.filters } }\n",
+      "stages/t-filt.ts": tFilt, "stages/t-ood.ts": tOod, "stages/t-tex.ts": tTex,
+      "pipelines/p.yaml": "nodes:\n  filt: { uses: t-filt }\n  ood: { uses: t-ood, inputs: { filters: filt.filters }, params: { fail_amp: 1 } }\n  tex: { uses: t-tex, inputs: { filters: filt.filters } }\n  join: { uses: ablations, inputs: { ood: ood.accuracy, filters: filt.filters, texture: tex.summary } }\n",
       "experiments.yaml": "default: a\nexperiments:\n  a:\n    pipeline: p\n    matrix:\n      filt: { seed: [0, 1, 2] }\n      ood: { amp: [0, 1] }\n",
     });
     const stop = await rig.lcl(["run"]);

@@ -75,3 +75,26 @@ describe("in-silico neurons", () => {
     }
   });
 });
+
+describe("recordings stage (real data in)", () => {
+  it("imports Parquet files in the recordings format; a bad row fails the stage naming the file, row and fix", async () => {
+    const { Rig } = await import("../helpers/rig.js");
+    const { encodeParquet } = await import("../../src/engine/table/codec.js");
+    const { writeFileSync } = await import("node:fs");
+    const rig = new Rig({ "data/.keep": "", "pipelines/p.yaml": "nodes:\n  rec: { uses: recordings, params: { stimuli: data/stimuli.parquet, responses: data/responses.parquet, neurons: data/neurons.parquet } }\n", "experiments.yaml": "default: a\nexperiments:\n  a: { pipeline: p }\n" });
+    try {
+      const t = asTables(tiny());
+      for (const k of ["stimuli", "responses", "neurons"] as const) writeFileSync(rig.path(`data/${k}.parquet`), await encodeParquet(t[k]));
+      const ok = await rig.lcl(["run"]);
+      expect(ok.code, ok.stderr).toBe(0);
+      const rec = JSON.parse((await rig.lcl(["show", "a", "rec", "--json"])).stdout)[0];
+      expect(rec.metrics).toMatchObject({ stimuli: 3, neurons: 2, repetitions: 2, neurons_V1: 1, neurons_V2: 1 });
+      const c = recordingTables(tiny());
+      (c.responses.neuron_id as string[])[5] = "n7";
+      writeFileSync(rig.path("data/responses.parquet"), await encodeParquet(tableFromColumns(RESPONSES_COLUMNS, c.responses)));
+      const bad = await rig.lcl(["run"]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stdout + bad.stderr).toMatch(/data\/responses\.parquet row 5: neuron_id 'n7' is not in data\/neurons\.parquet/);
+    } finally { rig.dispose(); }
+  });
+});

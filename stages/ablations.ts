@@ -29,7 +29,7 @@ export default defineStage({
   outputs: {
     variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", status: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64" }, { format: "parquet" }),
     summary: port.table({ condition: "utf8", metric: "utf8", mean: "float64", sd: "float64", n: "int32" }, { format: "parquet" }),
-    plot: port.file("png", { description: "mean of each metric per condition" }),
+    plot: port.file("png", { description: "mean ± sd over seeds of each metric per condition" }),
   },
   async run(ctx) {
     const filters = await Promise.all(ctx.inputs.filters.filter((v) => v.failed === undefined).map(async (v) => {
@@ -78,9 +78,9 @@ export default defineStage({
     }
     await ctx.outputs.summary.write({ ...summary, n: Int32Array.from(summary.n) });
     const series = METRICS.filter((m) => summary.metric.includes(m)).map((m) => ({
-      label: m, points: conditions.map((c, i) => { const k = summary.condition.findIndex((x, j) => x === c && summary.metric[j] === m); return [i + 1, k >= 0 ? summary.mean[k]! : NaN] as [number, number]; }).filter((p) => Number.isFinite(p[1])),
+      label: m, points: conditions.map((c, i) => { const k = summary.condition.findIndex((x, j) => x === c && summary.metric[j] === m); return k >= 0 ? [i + 1, summary.mean[k]!, summary.sd[k]!] as [number, number, number] : [i + 1, NaN] as [number, number]; }).filter((p) => Number.isFinite(p[1])),
     }));
-    await ctx.outputs.plot.write(new Uint8Array(await sharp(Buffer.from(lineChart({ title: `ablations: ${conditions.map((c, i) => `${i + 1} = ${c}`).join("; ")}`.slice(0, 120), x: "condition", y: "mean over seeds", yRange: [0, 1], series }))).png().toBuffer()));
+    await ctx.outputs.plot.write(new Uint8Array(await sharp(Buffer.from(lineChart({ title: `ablations: ${conditions.map((c, i) => `${i + 1} = ${c}`).join("; ")}`.slice(0, 120), x: "condition", y: "mean ± sd over seeds", series }))).png().toBuffer()));
     ctx.metric("variants", rows.variant.length);
     ctx.metric("failed_variants", rows.status.filter((x) => x !== "ok").length);
     ctx.metric("conditions", conditions.length);

@@ -7,7 +7,8 @@ export interface ChartSpec {
   readonly x: string;
   readonly y: string;
   readonly yRange?: readonly [number, number];
-  readonly series: readonly { readonly label: string; readonly points: readonly (readonly [number, number])[] }[];
+  /** Points [x, y] or [x, y, e]: e draws an error bar y ± e (e.g. the SD over seeds). */
+  readonly series: readonly { readonly label: string; readonly points: readonly (readonly [number, number] | readonly [number, number, number])[] }[];
   readonly baseline?: { readonly label: string; readonly value: number };
 }
 
@@ -17,7 +18,7 @@ const esc = (s: string) => s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt
 export function lineChart(spec: ChartSpec): string {
   const W = 640, H = 400, L = 56, R = 170, T = 36, B = 44;
   const xs = spec.series.flatMap((s) => s.points.map((p) => p[0]));
-  const ys = spec.series.flatMap((s) => s.points.map((p) => p[1])).concat(spec.baseline ? [spec.baseline.value] : []);
+  const ys = spec.series.flatMap((s) => s.points.flatMap((p) => (p[2] !== undefined ? [p[1] - p[2], p[1] + p[2]] : [p[1]]))).concat(spec.baseline ? [spec.baseline.value] : []);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const [y0, y1] = spec.yRange ?? [Math.min(...ys), Math.max(...ys)];
   const px = (x: number) => L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R);
@@ -36,7 +37,13 @@ export function lineChart(spec: ChartSpec): string {
   spec.series.forEach((s, i) => {
     const c = COLOURS[i % COLOURS.length]!;
     out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${s.points.map((p) => `${px(p[0])},${py(p[1])}`).join(" ")}"/>`);
-    for (const p of s.points) out.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="2.5" fill="${c}"/>`);
+    for (const p of s.points) {
+      out.push(`<circle cx="${px(p[0])}" cy="${py(p[1])}" r="2.5" fill="${c}"/>`);
+      if (p[2] !== undefined && p[2] > 0) {
+        const x = px(p[0]), lo = py(p[1] - p[2]), hi = py(p[1] + p[2]);
+        out.push(`<path d="M${x} ${lo}V${hi}M${x - 4} ${lo}H${x + 4}M${x - 4} ${hi}H${x + 4}" stroke="${c}" stroke-width="1.5" fill="none"/>`);
+      }
+    }
     out.push(`<rect x="${W - R + 12}" y="${T + i * 18}" width="12" height="3" fill="${c}"/><text x="${W - R + 30}" y="${T + i * 18 + 5}">${esc(s.label)}</text>`);
   });
   if (spec.baseline) out.push(`<line x1="${W - R + 12}" x2="${W - R + 24}" y1="${T + spec.series.length * 18 + 2}" y2="${T + spec.series.length * 18 + 2}" stroke="#000" stroke-dasharray="4 3"/><text x="${W - R + 30}" y="${T + spec.series.length * 18 + 6}">${esc(spec.baseline.label)}</text>`);

@@ -34,6 +34,7 @@ const ExperimentSchema = Schema.Struct({
   description: Schema.optionalKey(Schema.String),
   params: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Schema.NullOr(Params)))),
   matrix: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Sweep))),
+  zip: Schema.optionalKey(Schema.NullOr(Schema.Record(Name, Schema.Record(Schema.String, Schema.Array(Schema.Unknown))))),
 });
 const ExperimentsSchema = Schema.Struct({
   $schema: Schema.optionalKey(Schema.String),
@@ -42,7 +43,7 @@ const ExperimentsSchema = Schema.Struct({
 });
 
 export const pipelineKeys = { top: ["$schema", "description", "nodes"], node: ["uses", "description", "params", "inputs"] };
-export const experimentKeys = { top: ["$schema", "default", "experiments"], experiment: ["pipeline", "extends", "description", "params", "matrix"] };
+export const experimentKeys = { top: ["$schema", "default", "experiments"], experiment: ["pipeline", "extends", "description", "params", "matrix", "zip"] };
 
 /** Where a value came from, for positioned errors long after parsing. */
 export interface Origin { readonly src: YamlSource; readonly path: YamlPath }
@@ -68,6 +69,8 @@ export interface ExperimentDecl {
   readonly description?: string;
   readonly params: Readonly<Record<string, Readonly<Record<string, unknown>> | null>>;
   readonly matrix: Readonly<Record<string, Readonly<Record<string, readonly unknown[]>> | readonly Readonly<Record<string, unknown>>[]>>;
+  /** Named axes that set params of several nodes in lockstep: `{ objective: { "layer1.objective": [a, b], "layer2.objective": [a, b] } }`. */
+  readonly zip: Readonly<Record<string, Readonly<Record<string, readonly unknown[]>>>>;
   readonly origin: Origin;
 }
 export interface ExperimentsFile {
@@ -150,7 +153,7 @@ export function loadExperiments(ws: Workspace): ExperimentsFile {
   const experiments = new Map<string, ExperimentDecl>();
   for (const [name, e] of Object.entries(value.experiments)) {
     experiments.set(name, {
-      name, params: e.params ?? {}, matrix: (e.matrix ?? {}) as ExperimentDecl["matrix"],
+      name, params: e.params ?? {}, matrix: (e.matrix ?? {}) as ExperimentDecl["matrix"], zip: (e.zip ?? {}) as ExperimentDecl["zip"],
       ...(e.pipeline !== undefined ? { pipeline: e.pipeline } : {}),
       ...(e.extends !== undefined ? { extends: e.extends } : {}),
       ...(e.description !== undefined ? { description: e.description } : {}),
@@ -174,8 +177,20 @@ export interface ResolvedExperiment {
   readonly description?: string;
   readonly params: ReadonlyMap<string, ReadonlyMap<string, SourcedValue>>;
   readonly matrix: ReadonlyMap<string, { readonly points: readonly Readonly<Record<string, unknown>>[]; readonly origin: Origin }>;
+  readonly zip: ReadonlyMap<string, ZipAxis>;
   /** Chain of experiments applied, base first. */
   readonly chain: readonly string[];
+}
+
+/** A zip axis: point i sets, on every node it names, the i-th value of each of its params. */
+export interface ZipAxis {
+  readonly name: string;
+  /** Per point: node → params it sets there. */
+  readonly points: readonly ReadonlyMap<string, Readonly<Record<string, unknown>>>[];
+  /** Per point: the value shown in instance names (the common value, or all values joined by '/'). */
+  readonly labels: readonly unknown[];
+  readonly nodes: readonly string[];
+  readonly origin: Origin;
 }
 
 export function resolveExperiment(ws: Workspace, file: ExperimentsFile, name: string): ResolvedExperiment {
@@ -214,6 +229,7 @@ export function resolveExperiment(ws: Workspace, file: ExperimentsFile, name: st
     params.set(nodeName, m);
   }
   const matrix = new Map<string, { points: Record<string, unknown>[]; origin: Origin }>();
+  const zip = new Map<string, ZipAxis>();
   const diagnostics: Diagnostic[] = [];
   const unknownNode = (e: ExperimentDecl, section: string, nodeName: string) => {
     const guess = didYouMean(nodeName, pipeline.nodes.keys());
@@ -232,9 +248,56 @@ export function resolveExperiment(ws: Workspace, file: ExperimentsFile, name: st
       const points = expandSweep(sweep, origin, diagnostics);
       matrix.set(nodeName, { points, origin });
     }
+    for (const [axis, columns] of Object.entries(e.zip)) {
+      const origin: Origin = { src: file.src, path: [...e.origin.path, "zip", axis] };
+      const z = zipAxis(axis, columns, origin, pipeline, diagnostics);
+      if (z) zip.set(axis, z);
+    }
   }
+  // A param swept twice would be ambiguous: the node's own matrix and a zip axis, or two zips.
+  const owner = new Map<string, string>();
+  for (const z of zip.values()) for (const [node, ps] of z.points[0] ?? new Map()) for (const k of Object.keys(ps)) {
+    const key = `${node}.${k}`, clash = owner.get(key) ?? (matrix.get(node)?.points.some((pt) => k in pt) ? `matrix.${node}` : undefined);
+    if (clash) diagnostics.push(file.src.diag(z.origin.path, `${key} is swept both here and in ${clash.startsWith("matrix") ? clash : `zip.${clash}`}`, "sweep each param in one place"));
+    owner.set(key, z.name);
+  }
+  for (const z of zip.values()) if (pipeline.nodes.has(z.name)) diagnostics.push(file.src.diag(z.origin.path, `zip axis '${z.name}' has the name of a node`, "name the axis after what it varies, e.g. 'objective'"));
   if (diagnostics.length) throw new ConfigError({ diagnostics });
-  return { name, pipeline, params, matrix, chain: chain.map((e) => e.name), ...(exp.description !== undefined ? { description: exp.description } : {}) };
+  return { name, pipeline, params, matrix, zip, chain: chain.map((e) => e.name), ...(exp.description !== undefined ? { description: exp.description } : {}) };
+}
+
+/** `{ "layer1.objective": [a, b], "layer2.objective": [a, b] }` → 2 points, each setting both. */
+function zipAxis(name: string, columns: Readonly<Record<string, readonly unknown[]>>, origin: Origin, pipeline: PipelineDecl, diagnostics: Diagnostic[]): ZipAxis | undefined {
+  const entries = Object.entries(columns);
+  if (!entries.length) { diagnostics.push(origin.src.diag(origin.path, `zip axis '${name}' sets nothing`, "list <node>.<param>: [values…], two or more of them in lockstep")); return undefined; }
+  const n = entries[0]![1].length;
+  let ok = true;
+  for (const [key, values] of entries) {
+    const m = /^([A-Za-z][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(key);
+    if (!m) { diagnostics.push(origin.src.diag([...origin.path, key], `'${key}' is not <node>.<param>`, "e.g. layer1.objective")); ok = false; continue; }
+    if (!pipeline.nodes.has(m[1]!)) {
+      const guess = didYouMean(m[1]!, pipeline.nodes.keys());
+      diagnostics.push(origin.src.diag([...origin.path, key], `pipeline '${pipeline.name}' has no node '${m[1]}'`, guess ? `did you mean '${guess}.${m[2]}'?` : `nodes are: ${[...pipeline.nodes.keys()].join(", ")}`, true));
+      ok = false;
+    }
+    if (values.length !== n) { diagnostics.push(origin.src.diag([...origin.path, key], `zip lists must be equally long: ${key} has ${values.length} values, ${entries[0]![0]} has ${n}`, "give every param of the axis one value per point")); ok = false; }
+  }
+  if (n === 0) { diagnostics.push(origin.src.diag(origin.path, `zip axis '${name}' has no values`, "give at least one value per param")); ok = false; }
+  if (!ok) return undefined;
+  const points = Array.from({ length: n }, (_, i) => {
+    const byNode = new Map<string, Record<string, unknown>>();
+    for (const [key, values] of entries) {
+      const [node, param] = key.split(".") as [string, string];
+      byNode.set(node, { ...byNode.get(node), [param]: values[i] });
+    }
+    return byNode;
+  });
+  const labels = Array.from({ length: n }, (_, i) => {
+    const vs = entries.map(([, v]) => v[i]);
+    return vs.every((v) => JSON.stringify(v) === JSON.stringify(vs[0])) ? vs[0] : vs.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join("/");
+  });
+  if (new Set(labels.map((l) => JSON.stringify(l))).size !== n) diagnostics.push(origin.src.diag(origin.path, `zip axis '${name}' repeats a point`, "list each combination once"));
+  return { name, points, labels, nodes: [...new Set(entries.map(([k]) => k.split(".")[0]!))], origin };
 }
 
 /** `{a: [1,2], b: [x]}` → cartesian points; a list of param objects → those points as given. */

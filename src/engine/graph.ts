@@ -148,9 +148,13 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
 
   const order = topoOrder(decls, edges, diagnostics);
 
-  // Params: base (pipeline defaults + experiment overrides), then every sweep point.
-  const baseParams = new Map<string, Record<string, unknown>>();
-  const points = new Map<string, { raw: Record<string, unknown>; params: Record<string, unknown> }[]>();
+  // Params: base (pipeline defaults + experiment overrides), then every combination of the
+  // node's own sweep point and the points of the zip axes that touch it.
+  const axisPoints = new Map<string, Record<string, unknown>[]>(); // axis id → raw points (labels)
+  const paramAxes = new Map<string, string[]>(); // node → the axes its params depend on
+  const paramTable = new Map<string, Map<string, Record<string, unknown>>>(); // node → axes assignment key → params
+  const zipId = (name: string) => `zip:${name}`;
+  for (const z of exp.zip.values()) axisPoints.set(zipId(z.name), z.labels.map((l) => ({ [z.name]: l })));
   for (const node of decls.values()) {
     const kind = kinds.get(node.name);
     if (!kind) continue;
@@ -159,30 +163,41 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
     for (const [k, v] of sourced) base[k] = v.value;
     const originOf = (key: string): Origin => sourced.get(key)?.origin ?? node.origin;
     const sweep = exp.matrix.get(node.name);
-    if (!sweep) {
-      const r = decodeParams(kind, base, originOf, node.origin);
-      diagnostics.push(...r.diagnostics);
-      if (r.params) baseParams.set(node.name, r.params);
-      continue;
-    }
-    const list: { raw: Record<string, unknown>; params: Record<string, unknown> }[] = [];
-    sweep.points.forEach((point, i) => {
-      const sweepOrigin = (key: string): Origin => key in point
-        ? { src: sweep.origin.src, path: Array.isArray(exp.matrix.get(node.name)) ? [...sweep.origin.path, i, key] : [...sweep.origin.path, key] }
-        : originOf(key);
-      const r = decodeParams(kind, { ...base, ...point }, sweepOrigin, node.origin);
+    const zips = [...exp.zip.values()].filter((z) => z.nodes.includes(node.name));
+    const myAxes = [...(sweep ? [node.name] : []), ...zips.map((z) => zipId(z.name))];
+    if (sweep) axisPoints.set(node.name, sweep.points.map((p) => ({ ...p })));
+    paramAxes.set(node.name, myAxes);
+    const table = new Map<string, Record<string, unknown>>();
+    let combos: number[][] = [[]];
+    for (const a of myAxes) combos = combos.flatMap((c) => (a === node.name ? sweep!.points : exp.zip.get(a.slice(4))!.points).map((_, i) => [...c, i]));
+    for (const combo of combos) {
+      let values = { ...base };
+      const from = new Map<string, Origin>();
+      combo.forEach((i, k) => {
+        const a = myAxes[k]!;
+        if (a === node.name) {
+          const point = sweep!.points[i]!;
+          values = { ...values, ...point };
+          for (const key of Object.keys(point)) from.set(key, { src: sweep!.origin.src, path: Array.isArray(exp.matrix.get(node.name)) ? [...sweep!.origin.path, i, key] : [...sweep!.origin.path, key] });
+        } else {
+          const z = exp.zip.get(a.slice(4))!, set = z.points[i]!.get(node.name) ?? {};
+          values = { ...values, ...set };
+          for (const key of Object.keys(set)) from.set(key, { src: z.origin.src, path: [...z.origin.path, `${node.name}.${key}`] });
+        }
+      });
+      const r = decodeParams(kind, values, (key) => from.get(key) ?? originOf(key), node.origin);
       // Report each distinct problem once, not once per point of a cartesian sweep.
       for (const d of r.diagnostics) if (!diagnostics.some((x) => x.line === d.line && x.col === d.col && x.message === d.message)) diagnostics.push(d);
-      if (r.params) list.push({ raw: point, params: r.params });
-    });
-    points.set(node.name, list);
+      if (r.params) table.set(combo.join(","), r.params);
+    }
+    paramTable.set(node.name, table);
   }
   // Declared workspace files: inside the workspace and present, checked before anything runs.
   for (const node of decls.values()) {
     const kind = kinds.get(node.name);
     if (!kind?.files) continue;
     const sourced = exp.params.get(node.name) ?? new Map();
-    const variants = points.get(node.name)?.map((p) => p.params) ?? (baseParams.has(node.name) ? [baseParams.get(node.name)!] : []);
+    const variants = [...(paramTable.get(node.name)?.values() ?? [])];
     for (const params of variants) {
       for (const rel of kind.files(params)) {
         const key = [...sourced.keys()].find((k) => sourced.get(k)!.value === rel);
@@ -197,7 +212,7 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
   }
   if (diagnostics.length) throw new ConfigError({ diagnostics });
 
-  return expand(exp, order, decls, kinds, registry, edges, baseParams, points);
+  return expand(exp, order, decls, kinds, registry, edges, axisPoints, paramAxes, paramTable);
 }
 
 function portProblems(have: Port, want: Port): string[] {
@@ -243,21 +258,24 @@ function formatValue(v: unknown): string {
 function expand(
   exp: ResolvedExperiment, order: string[], decls: ReadonlyMap<string, NodeDecl>, kinds: Map<string, StageKind>, registry: Registry,
   edges: Map<string, { port: string; from: string; output: string }[]>,
-  baseParams: Map<string, Record<string, unknown>>, points: Map<string, { raw: Record<string, unknown>; params: Record<string, unknown> }[]>,
+  axisPoints: Map<string, Record<string, unknown>[]>, paramAxes: Map<string, string[]>, paramTable: Map<string, Map<string, Record<string, unknown>>>,
 ): Graph {
-  // Axes of a node = swept nodes reachable upstream through non-join edges, plus itself.
+  // Axes: a swept node's own sweep, or a zip axis (first placed at the earliest node it sets).
+  const rank = new Map<string, number>();
+  order.forEach((n, i) => { for (const a of paramAxes.get(n) ?? []) if (!rank.has(a)) rank.set(a, i + (a === n ? 0 : 0.5)); });
+  // Axes of a node = axes reachable upstream through non-join edges, plus its own.
   const axes = new Map<string, string[]>();
   for (const n of order) {
     const kind = kinds.get(n)!;
     const set = new Set<string>();
     for (const e of edges.get(n)!) if (!kind.inputs[e.port]!.many) for (const a of axes.get(e.from)!) set.add(a);
-    if (points.has(n)) set.add(n);
-    axes.set(n, order.filter((x) => set.has(x))); // topological axis order keeps names stable
+    for (const a of paramAxes.get(n) ?? []) set.add(a);
+    axes.set(n, [...set].sort((a, b) => rank.get(a)! - rank.get(b)!)); // topological axis order keeps names stable
   }
   // Readable keys: `factor`, or `scale.factor` when two swept nodes share a param name.
   const keyCount = new Map<string, number>();
-  for (const [, ps] of points) for (const k of new Set(ps.flatMap((p) => Object.keys(p.raw)))) keyCount.set(k, (keyCount.get(k) ?? 0) + 1);
-  const label = (axis: string, k: string) => ((keyCount.get(k) ?? 0) > 1 ? `${axis}.${k}` : k);
+  for (const [, ps] of axisPoints) for (const k of new Set(ps.flatMap((p) => Object.keys(p)))) keyCount.set(k, (keyCount.get(k) ?? 0) + 1);
+  const label = (axis: string, k: string) => ((keyCount.get(k) ?? 0) > 1 && !axis.startsWith("zip:") ? `${axis}.${k}` : k);
 
   const instances = new Map<string, Instance>();
   const byNode = new Map<string, string[]>();
@@ -273,11 +291,11 @@ function expand(
     const kind = kinds.get(n)!;
     const myAxes = axes.get(n)!;
     let assigns: Record<string, number>[] = [{}];
-    for (const a of myAxes) assigns = assigns.flatMap((x) => points.get(a)!.map((_, i) => ({ ...x, [a]: i })));
+    for (const a of myAxes) assigns = assigns.flatMap((x) => axisPoints.get(a)!.map((_, i) => ({ ...x, [a]: i })));
     const list: { assign: Record<string, number>; id: string; point: Record<string, unknown> }[] = [];
     for (const assign of assigns) {
       const point: Record<string, unknown> = {};
-      for (const a of myAxes) for (const [k, v] of Object.entries(points.get(a)![assign[a]!]!.raw)) point[label(a, k)] = v;
+      for (const a of myAxes) for (const [k, v] of Object.entries(axisPoints.get(a)![assign[a]!]!)) point[label(a, k)] = v;
       const id = myAxes.length ? `${n}[${Object.entries(point).map(([k, v]) => `${k}=${formatValue(v)}`).join(",")}]` : n;
       const inputs: Record<string, InstanceRef | InstanceRef[]> = {};
       const deps = new Set<string>();
@@ -292,7 +310,7 @@ function expand(
         for (const r of refs) deps.add(r.instance);
         inputs[e.port] = kind.inputs[e.port]!.many ? refs : refs[0]!;
       }
-      const params = points.has(n) ? points.get(n)![assign[n]!]!.params : baseParams.get(n)!;
+      const params = paramTable.get(n)!.get((paramAxes.get(n) ?? []).map((a) => assign[a]).join(","))!;
       instances.set(id, { id, node: n, kind, kindFile: registry.entries.get(kind.name)!.file, params, point, inputs, deps: [...deps] });
       list.push({ assign, id, point });
     }

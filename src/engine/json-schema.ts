@@ -57,10 +57,14 @@ export function experimentsJsonSchema(pipelines: readonly PipelineDecl[], kindOf
     type: "object", additionalProperties: false,
     properties: {
       pipeline: { enum: pipelines.map((p) => p.name), description: "DAG template: pipelines/<name>.yaml" },
-      extends: { type: "string", description: "inherit pipeline, params and matrix from another experiment" },
+      extends: { type: "string", description: "inherit pipeline, params, matrix and zip from another experiment" },
       description: { type: "string" },
       params: { type: "object", additionalProperties: false, properties: Object.fromEntries([...byNode].map(([n, l]) => [n, one(l)])) },
       matrix: { type: "object", additionalProperties: false, properties: Object.fromEntries([...byNode].map(([n, l]) => [n, one(l.map(sweepOf))])) },
+      zip: {
+        type: "object", description: "named axes that set params of several nodes in lockstep",
+        additionalProperties: { type: "object", propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z_][A-Za-z0-9_]*$" }, additionalProperties: { type: "array", minItems: 1 } },
+      },
     },
   };
   return {

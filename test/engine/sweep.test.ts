@@ -75,3 +75,36 @@ describe("sweeps", () => {
     expect(dag.stdout).toContain("join  [t-join]  tables ← [4 variants of scale.table]");
   });
 });
+
+describe("zip sweeps (one axis across several nodes)", () => {
+  const twoScales = `nodes:
+  src: { uses: t-source }
+  first: { uses: t-scale, inputs: { table: src.table } }
+  second: { uses: t-scale, inputs: { table: first.table } }
+  join: { uses: t-join, inputs: { tables: second.table } }
+`;
+  const exps = (body: string) => `default: z\nexperiments:\n  z:\n    pipeline: p\n${body}`;
+
+  it("sets params of several nodes in lockstep: 2 points, not 2 × 2; crosses with an ordinary matrix", async () => {
+    rig = new Rig({ "pipelines/p.yaml": twoScales, "experiments.yaml": exps("    zip:\n      f: { first.factor: [1, 3], second.factor: [1, 3] }\n    matrix:\n      second: { label: [a, b] }\n") }, { toyStages: true });
+    const r = await rig.lcl(["run"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.keys(rig.statuses()).sort()).toEqual([
+      "first[f=1]", "first[f=3]", "join", "second[f=1,label=a]", "second[f=1,label=b]", "second[f=3,label=a]", "second[f=3,label=b]", "src"]);
+    const rec = JSON.parse((await rig.lcl(["show", "z", "second[f=3,label=a]", "--json"])).stdout)[0];
+    expect(rec.data.params.factor).toBe(3);
+    expect(rec.metrics.sum).toBe(3 * JSON.parse((await rig.lcl(["show", "z", "first[f=3]", "--json"])).stdout)[0].metrics.sum);
+  });
+
+  it("rejects unequal lists, unknown nodes and a param swept twice, with file:line and a fix", async () => {
+    rig = new Rig({ "pipelines/p.yaml": twoScales, "experiments.yaml": exps("    zip:\n      f: { first.factor: [1, 3], secnd.factor: [1] }\n") }, { toyStages: true });
+    let r = await rig.lcl(["run"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/experiments\.yaml:\d+:\d+.*no node 'secnd'.*did you mean 'second\.factor'/s);
+    expect(r.stderr).toMatch(/zip lists must be equally long/);
+    rig.write("experiments.yaml", exps("    zip:\n      f: { first.factor: [1, 3], second.factor: [1, 3] }\n    matrix:\n      first: { factor: [5, 6] }\n"));
+    r = await rig.lcl(["run"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/first\.factor is swept both here and in matrix\.first/);
+  });
+});

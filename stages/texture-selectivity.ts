@@ -34,6 +34,7 @@ export default defineStage({
       layer: "int32", units: "int32", mean_mi: "float64", mi_lo: "float64", mi_hi: "float64", frac_modulated: "float64",
       var_ratio: "float64", decode_texture: "float64", decode_noise: "float64", chance: "float64",
     }, { format: "parquet", description: "per layer: mean MI with 95 % bootstrap CI, fraction reliably modulated, geometric-mean variance ratio, family decoding" }),
+    families: port.table({ layer: "int32", family: "utf8", mean_mi: "float64", frac_positive: "float64" }, { format: "parquet", description: "per layer and texture family: MI averaged over units, share of units with MI > 0 (Freeman 2013: modulation differs strongly between families)" }),
     histogram: port.file("png", { description: "distribution of unit modulation indices per layer" }),
   },
   async run(ctx) {
@@ -49,12 +50,18 @@ export default defineStage({
     const units = { layer: [] as number[], unit: [] as number[], mi: [] as number[], modulated: [] as boolean[], var_ratio: [] as number[], mean_texture: [] as number[], mean_noise: [] as number[] };
     const summary = { layer: [] as number[], units: [] as number[], mean_mi: [] as number[], mi_lo: [] as number[], mi_hi: [] as number[], frac_modulated: [] as number[], var_ratio: [] as number[], decode_texture: [] as number[], decode_noise: [] as number[], chance: [] as number[] };
     const hist: { label: string; points: [number, number][] }[] = [];
+    const fam = { layer: [] as number[], family: [] as string[], mean_mi: [] as number[], frac_positive: [] as number[] };
     for (const m of maps) {
       const U = m.channels, resp = centralMeans(m, S, p.central);
       const { families, mi: byFamily } = modulationByFamily(resp, U, design);
       const F = families.length;
       const mi = Float64Array.from({ length: U }, (_, u) => { let s = 0; for (let f = 0; f < F; f++) s += byFamily[u * F + f]! / F; return s; });
       const modulated = reliablyModulated(byFamily, U, F, ctx.rng.fork(`sig:${m.layer}`));
+      families.forEach((f, k) => {
+        let sum = 0, pos = 0;
+        for (let u = 0; u < U; u++) { const v = byFamily[u * F + k]!; sum += v / U; if (v > 0) pos++; }
+        fam.layer.push(m.layer); fam.family.push(f); fam.mean_mi.push(sum); fam.frac_positive.push(pos / U);
+      });
       const vr = varianceRatio(resp, U, design);
       for (let u = 0; u < U; u++) {
         let t = 0, n = 0, nt = 0, nn = 0;
@@ -78,6 +85,7 @@ export default defineStage({
     }
     if (maps.length >= 2) ctx.metric("mi_gain", summary.mean_mi[1]! - summary.mean_mi[0]!);
     await ctx.outputs.units.write({ ...units, layer: Int32Array.from(units.layer), unit: Int32Array.from(units.unit) });
+    await ctx.outputs.families.write({ ...fam, layer: Int32Array.from(fam.layer) });
     await ctx.outputs.summary.write({ ...summary, layer: Int32Array.from(summary.layer), units: Int32Array.from(summary.units) });
     const svg = lineChart({ title: "texture modulation index (texture vs. spectrally matched noise)", x: "modulation index", y: "fraction of units", series: hist });
     await ctx.outputs.histogram.write(new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer()));

@@ -13,25 +13,41 @@ export interface Image { readonly id: string; readonly width: number; readonly h
 export interface Region { readonly image: string; readonly x: number; readonly y: number; readonly side: number; readonly score: number; readonly preferred: boolean }
 
 /**
- * How texture-like a square region is: local RMS contrast that is high *and* even across the
- * region (textures are statistically homogeneous; an object on a blank sky is not). The region is
- * split into 4×4 cells; score = mean cell contrast / (1 + coefficient of variation).
+ * How texture-like a square region is: high local contrast that is *stationary* — the same in
+ * every part of the region, in amount and in orientation content (textures are statistically
+ * homogeneous; an object on a blank sky or a single edge is not). The region is split into 6×6
+ * cells; per cell, the RMS contrast and the energy of the gradient along 4 orientations.
+ * score = median cell contrast × (10th / 90th percentile of cell contrast) × (1 − mean
+ * coefficient of variation of the cells' orientation profiles, floored at 0).
  */
 export function textureScore(img: Image, x0: number, y0: number, side: number): number {
-  const cells = 4, c = Math.floor(side / cells);
-  const sds: number[] = [];
+  const cells = 6, c = Math.floor(side / cells);
+  const sds: number[] = [], profiles: number[][] = [];
+  const at = (x: number, y: number) => img.data[y * img.width + x]!;
   for (let cy = 0; cy < cells; cy++) for (let cx = 0; cx < cells; cx++) {
     let s = 0, s2 = 0;
+    const o = [0, 0, 0, 0];
     for (let y = 0; y < c; y++) for (let x = 0; x < c; x++) {
-      const v = img.data[(y0 + cy * c + y) * img.width + x0 + cx * c + x]!;
+      const px = x0 + cx * c + x, py = y0 + cy * c + y, v = at(px, py);
       s += v; s2 += v * v;
+      if (x + 1 < c && y + 1 < c) {
+        const dx = at(px + 1, py) - v, dy = at(px, py + 1) - v, d1 = at(px + 1, py + 1) - v, d2 = at(px + 1, py) - at(px, py + 1);
+        o[0] += dx * dx; o[1] += dy * dy; o[2] += d1 * d1; o[3] += d2 * d2;
+      }
     }
     const m = s / (c * c);
     sds.push(Math.sqrt(Math.max(0, s2 / (c * c) - m * m)));
+    const total = o.reduce((a, b) => a + b, 0) || 1;
+    profiles.push(o.map((e) => e / total));
   }
-  const mean = sds.reduce((a, b) => a + b, 0) / sds.length;
-  const sd = Math.sqrt(sds.reduce((a, b) => a + (b - mean) ** 2, 0) / sds.length);
-  return mean / (1 + sd / Math.max(mean, 1e-9));
+  const sorted = [...sds].sort((a, b) => a - b), q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  const evenness = q(0.9) > 0 ? q(0.1) / q(0.9) : 0;
+  let cv = 0;
+  for (let k = 0; k < 4; k++) {
+    const v = profiles.map((p) => p[k]!), m = v.reduce((a, b) => a + b, 0) / v.length;
+    cv += (m > 0 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) / m : 0) / 4;
+  }
+  return q(0.5) * evenness * Math.max(0, 1 - cv);
 }
 
 /**

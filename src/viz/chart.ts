@@ -29,7 +29,11 @@ export function lineChart(spec: ChartSpec): string {
     const y = y0 + ((y1 - y0) * k) / 5;
     out.push(`<line x1="${L}" x2="${W - R}" y1="${py(y)}" y2="${py(y)}" stroke="#eee"/><text x="${L - 6}" y="${py(y) + 4}" text-anchor="end">${y.toFixed(2)}</text>`);
   }
-  for (const x of [...new Set(xs)].sort((a, b) => a - b)) out.push(`<text x="${px(x)}" y="${H - B + 16}" text-anchor="middle">${x}</text>`);
+  // Every distinct x gets a tick when there are few (severities, conditions); otherwise 6 even ticks.
+  const distinct = [...new Set(xs)].sort((a, b) => a - b);
+  const ticks = distinct.length <= 12 ? distinct : Array.from({ length: 6 }, (_, k) => x0 + ((x1 - x0) * k) / 5);
+  const fmtTick = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(Math.max(0, 2 - Math.floor(Math.log10(Math.abs(x1 - x0) || 1)))));
+  for (const x of ticks) out.push(`<text x="${px(x)}" y="${H - B + 16}" text-anchor="middle">${fmtTick(x)}</text>`);
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle">${esc(spec.x)}</text>`);
   out.push(`<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${esc(spec.y)}</text>`);
   out.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#333"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#333"/>`);

@@ -5,7 +5,7 @@ import { lineChart } from "../src/viz/chart.js";
 /**
  * The ablation table: one row per variant of a sweep (complexity matching on/off, objectives,
  * amplitudes, seeds …) with its layer-1 Gabor R², clean and OOD accuracy and layer 2's texture
- * modulation index (texture-selectivity); and the same metrics as mean ± sd over seeds per
+ * modulation index and family/sample variance ratio (texture-selectivity); and the same metrics as mean ± sd over seeds per
  * condition. Seeds are recognised as sweep keys named
  * `seed` or `<node>.seed`; every other sweep key defines the condition.
  */
@@ -14,7 +14,7 @@ const fmt = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 const conditionOf = (point: Readonly<Record<string, unknown>>) =>
   Object.entries(point).filter(([k]) => !isSeed(k)).map(([k, v]) => `${k}=${fmt(v)}`).join(",") || "default";
 const seedOf = (point: Readonly<Record<string, unknown>>) => Object.entries(point).filter(([k]) => isSeed(k)).map(([k, v]) => `${k}=${fmt(v)}`).join(",") || "-";
-const METRICS = ["gabor_r2", "frac_gabor", "clean_acc", "ood_acc", "texture_mi"] as const;
+const METRICS = ["gabor_r2", "frac_gabor", "clean_acc", "ood_acc", "texture_mi", "texture_var_ratio"] as const;
 
 export default defineStage({
   name: "ablations",
@@ -24,10 +24,10 @@ export default defineStage({
   inputs: {
     ood: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { many: true, allowFailed: true, description: "ood-eval accuracy tables of every variant" }),
     filters: port.table({ set: "utf8", r2: "float64" }, { many: true, allowFailed: true, description: "filter-analysis tables of every variant" }),
-    texture: port.table({ layer: "int32", mean_mi: "float64" }, { many: true, allowFailed: true, description: "texture-selectivity summaries of every variant (layer 2's mean MI is used)" }),
+    texture: port.table({ layer: "int32", mean_mi: "float64", var_ratio: "float64" }, { many: true, allowFailed: true, description: "texture-selectivity summaries of every variant (layer 2's mean MI and family/sample variance ratio)" }),
   },
   outputs: {
-    variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", status: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64" }, { format: "parquet" }),
+    variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", status: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64", texture_var_ratio: "float64" }, { format: "parquet" }),
     summary: port.table({ condition: "utf8", metric: "utf8", mean: "float64", sd: "float64", n: "int32" }, { format: "parquet" }),
     plot: port.file("png", { description: "mean ± sd over seeds of each metric per condition" }),
   },
@@ -40,14 +40,14 @@ export default defineStage({
     }));
     const textures = await Promise.all(ctx.inputs.texture.filter((v) => v.failed === undefined).map(async (v) => {
       const t = await v.input.read();
-      const layer = [...(t.getChild("layer")!.toArray() as Int32Array)], mi = t.getChild("mean_mi")!.toArray() as Float64Array;
+      const layer = [...(t.getChild("layer")!.toArray() as Int32Array)], mi = t.getChild("mean_mi")!.toArray() as Float64Array, vr = t.getChild("var_ratio")!.toArray() as Float64Array;
       const at = layer.indexOf(Math.max(...layer)); // the top layer: V2 for a two-block front-end
-      return { point: v.point, mi: at >= 0 ? mi[at]! : null };
+      return { point: v.point, mi: at >= 0 ? mi[at]! : null, vr: at >= 0 ? vr[at]! : null };
     }));
     // An analysis belongs to the variants whose sweep point contains its own.
     const matching = <T extends { point: Readonly<Record<string, unknown>> }>(xs: readonly T[], point: Readonly<Record<string, unknown>>) =>
       xs.find((x) => Object.entries(x.point).every(([k, val]) => fmt(point[k]) === fmt(val)));
-    const rows = { variant: [] as string[], condition: [] as string[], seed: [] as string[], status: [] as string[], gabor_r2: [] as (number | null)[], frac_gabor: [] as (number | null)[], clean_acc: [] as (number | null)[], ood_acc: [] as (number | null)[], texture_mi: [] as (number | null)[] };
+    const rows = { variant: [] as string[], condition: [] as string[], seed: [] as string[], status: [] as string[], gabor_r2: [] as (number | null)[], frac_gabor: [] as (number | null)[], clean_acc: [] as (number | null)[], ood_acc: [] as (number | null)[], texture_mi: [] as (number | null)[], texture_var_ratio: [] as (number | null)[] };
     for (const v of ctx.inputs.ood) {
       if (v.failed !== undefined) {
         // A variant that failed is listed as failed, never silently missing.
@@ -63,7 +63,7 @@ export default defineStage({
       rows.variant.push(v.label); rows.condition.push(conditionOf(v.point)); rows.seed.push(seedOf(v.point)); rows.status.push("ok");
       rows.gabor_r2.push(f ? f.r2 : null); rows.frac_gabor.push(f ? f.frac : null);
       rows.clean_acc.push(acc[[...sev].indexOf(0)] ?? NaN); rows.ood_acc.push(ood.reduce((a, b) => a + b, 0) / Math.max(1, ood.length));
-      rows.texture_mi.push(tex ? tex.mi : null);
+      rows.texture_mi.push(tex ? tex.mi : null); rows.texture_var_ratio.push(tex ? tex.vr : null);
     }
     await ctx.outputs.variants.write(rows);
     const conditions = [...new Set(rows.condition)];

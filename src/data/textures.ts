@@ -32,7 +32,7 @@ export function textureScore(img: Image, x0: number, y0: number, side: number): 
       s += v; s2 += v * v;
       if (x + 1 < c && y + 1 < c) {
         const dx = at(px + 1, py) - v, dy = at(px, py + 1) - v, d1 = at(px + 1, py + 1) - v, d2 = at(px + 1, py) - at(px, py + 1);
-        o[0] += dx * dx; o[1] += dy * dy; o[2] += d1 * d1; o[3] += d2 * d2;
+        o[0]! += dx * dx; o[1]! += dy * dy; o[2]! += d1 * d1; o[3]! += d2 * d2;
       }
     }
     const m = s / (c * c);

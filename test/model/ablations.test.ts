@@ -20,8 +20,8 @@ export default defineStage({ name: "t-ood", version: 1, description: "", params:
 
 const tTex = `import { defineStage, param, port, Schema } from "lcl";
 export default defineStage({ name: "t-tex", version: 1, description: "", params: Schema.Struct({}), inputs: { filters: port.table({ set: "utf8", r2: "float64" }) },
-  outputs: { summary: port.table({ layer: "int32", mean_mi: "float64" }) },
-  async run(ctx) { const r2 = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; await ctx.outputs.summary.write({ layer: Int32Array.from([1, 2]), mean_mi: [0, r2 / 10] }); } });
+  outputs: { summary: port.table({ layer: "int32", mean_mi: "float64", var_ratio: "float64" }) },
+  async run(ctx) { const r2 = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; await ctx.outputs.summary.write({ layer: Int32Array.from([1, 2]), mean_mi: [0, r2 / 10], var_ratio: [1, 2] }); } });
 `;
 
 describe("ablations join", () => {

@@ -13,6 +13,7 @@ const X_NAMES = /^(step|steps|epoch|epochs|iter|iteration|iterations|round|gener
 const METRIC = /loss|acc|error|err$|similar|score|decorr|reward|(^|_)mi($|_)|r2|corr|auc|^r$/i;
 const VOLATILE = /^wall|time$|_s$|_ms$|^t$/i;
 const GROUP_NAMES = /^(layer|group|region|condition|type|split|tier|set|variant|subset|kind|model)$/i;
+const LONG_NAMES = /^(metric|measure|variable|quantity|statistic)$/i;
 const isNum = (c: Column) => /^(int32|int64|float32|float64)$/.test(c.type);
 const isFloat = (c: Column) => /^float(32|64)$/.test(c.type);
 const distinct = (c: Column) => new Set(c.values.filter((v) => v !== null && v !== undefined)).size;
@@ -54,9 +55,11 @@ export function choose(t: LoadedTable, title: string): Choice[] {
   // 3. A small labelled table: one row per thing, its numbers as dots (with error bars when a
   //    matching sd/sem/std or lo/hi column exists).
   if (t.rows <= 40) {
-    const labels = cols.filter((c) => c.type === "utf8" || c.type === "bool" || (/^int(32|64)$/.test(c.type) && GROUP_NAMES.test(c.name))).slice(0, 3);
-    const shown = floats.filter((c) => !SPREAD.test(c.name)).slice(0, 6);
-    if (shown.length) return [{ kind: "summary", title: `${title}: ${shown.map((c) => c.name).join(", ")}`, spec: summary(t, labels, shown, cols) }];
+    // Long format (a `metric` column naming what each row measures): one panel per metric.
+    const long = cols.find((c) => c.type === "utf8" && LONG_NAMES.test(c.name));
+    const labels = cols.filter((c) => c !== long && (c.type === "utf8" || c.type === "bool" || (/^int(32|64)$/.test(c.type) && GROUP_NAMES.test(c.name)))).slice(0, 3);
+    const shown = floats.filter((c) => !SPREAD.test(c.name)).slice(0, long ? 2 : 6);
+    if (shown.length) return [{ kind: "summary", title: `${title}: ${shown.map((c) => c.name).join(", ")}${long ? ` per ${long.name}` : ""}`, spec: summary(t, labels, shown, cols, long) }];
     return [];
   }
 
@@ -104,7 +107,7 @@ function lines(x: Column, y: Column, colour: Column): Spec {
 /** Columns that are another column's spread (sd, sem, CI bounds): drawn as error bars, not as metrics. */
 const SPREAD = /(^|_)(sd|sem|std|se|lo|hi|low|high)$|^(sd|sem|std|se)_/;
 
-function summary(t: LoadedTable, labels: readonly Column[], metrics: readonly Column[], cols: readonly Column[]): Spec {
+function summary(t: LoadedTable, labels: readonly Column[], metrics: readonly Column[], cols: readonly Column[], long?: Column): Spec {
   const get = (n: string) => cols.find((c) => c.name === n)!;
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < t.rows; i++) {
@@ -112,7 +115,8 @@ function summary(t: LoadedTable, labels: readonly Column[], metrics: readonly Co
     for (const m of metrics) {
       const v = m.values[i];
       if (typeof v !== "number" || !Number.isFinite(v)) continue;
-      const r: Record<string, unknown> = { label, metric: m.name, value: v };
+      const panel = long ? `${String(long.values[i])}${metrics.length > 1 ? ` ${m.name}` : ""}` : m.name;
+      const r: Record<string, unknown> = { label, metric: panel, value: v };
       const stem = m.name.replace(/^mean_/, "");
       const sd = (m.name === "mean" ? ["sd", "std", "sem", "se"] : [`${m.name}_sd`, `${m.name}_std`, `${m.name}_sem`, `sd_${m.name}`, `${stem}_sd`]).find((n) => cols.some((c) => c.name === n));
       if (sd && typeof get(sd).values[i] === "number") { r.lo = v - (get(sd).values[i] as number); r.hi = v + (get(sd).values[i] as number); }
@@ -122,9 +126,10 @@ function summary(t: LoadedTable, labels: readonly Column[], metrics: readonly Co
     }
   }
   const order = [...new Set(rows.map((r) => r.label as string))];
+  const panels = [...new Set(rows.map((r) => r.metric as string))];
   return {
     ...base(), data: { values: rows },
-    facet: { field: "metric", type: "nominal", title: null, sort: metrics.map((m) => m.name) }, columns: Math.min(metrics.length, 3),
+    facet: { field: "metric", type: "nominal", title: null, sort: panels }, columns: Math.min(panels.length, 3),
     spec: { width: 200, height: { step: 16 }, layer: [
       { mark: { type: "rule", color: "#888" }, encoding: { y: { field: "label", type: "nominal", sort: order, title: null }, x: { field: "lo", type: "quantitative" }, x2: { field: "hi" } } },
       { mark: { type: "point", filled: true, size: 40 }, encoding: { y: { field: "label", type: "nominal", sort: order, title: null }, x: { field: "value", type: "quantitative", title: null, scale: { zero: false } } } },

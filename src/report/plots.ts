@@ -59,7 +59,7 @@ export function choose(t: LoadedTable, title: string): Choice[] {
     const long = cols.find((c) => c.type === "utf8" && LONG_NAMES.test(c.name));
     const labels = cols.filter((c) => c !== long && (c.type === "utf8" || c.type === "bool" || (/^int(32|64)$/.test(c.type) && GROUP_NAMES.test(c.name)))).slice(0, 3);
     const shown = floats.filter((c) => !SPREAD.test(c.name)).slice(0, long ? 2 : 6);
-    if (shown.length) return [{ kind: "summary", title: `${title}: ${shown.map((c) => c.name).join(", ")}${long ? ` per ${long.name}` : ""}`, spec: summary(t, labels, shown, cols, long) }];
+    if (shown.length && labels.length) return [{ kind: "summary", title: `${title}: ${shown.map((c) => c.name).join(", ")}${long ? ` per ${long.name}` : ""}`, spec: summary(t, labels, shown, cols, long) }];
     return [];
   }
 
@@ -111,7 +111,7 @@ function summary(t: LoadedTable, labels: readonly Column[], metrics: readonly Co
   const get = (n: string) => cols.find((c) => c.name === n)!;
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < t.rows; i++) {
-    const label = labels.length ? labels.map((l) => String(l.values[i])).join(" · ") : `row ${i + 1}`;
+    const label = labels.map((l) => String(l.values[i])).join(" · ");
     for (const m of metrics) {
       const v = m.values[i];
       if (typeof v !== "number" || !Number.isFinite(v)) continue;
@@ -138,11 +138,25 @@ function summary(t: LoadedTable, labels: readonly Column[], metrics: readonly Co
   };
 }
 
+/**
+ * Counts are computed here, in equal-width bins over the data's range: Vega-Lite's own "nice"
+ * binning double-counts the last bin for some float ranges (e.g. values in [10, 11)).
+ */
 function histogram(v: Column, g?: Column): Spec {
-  const rows = v.values.map((x, i) => ({ v: x, g: g ? String(g.values[i]) : "" })).filter((r) => typeof r.v === "number" && Number.isFinite(r.v));
-  const bar = { mark: { type: "bar", opacity: 0.85 }, encoding: {
-    x: { field: "v", type: "quantitative", bin: { maxbins: 30 }, title: v.name },
-    y: { aggregate: "count", type: "quantitative", title: "count" } } };
+  const xs: { v: number; g: string }[] = [];
+  v.values.forEach((x, i) => { if (typeof x === "number" && Number.isFinite(x)) xs.push({ v: x, g: g ? String(g.values[i]) : "" }); });
+  let lo = Infinity, hi = -Infinity;
+  for (const { v: x } of xs) { if (x < lo) lo = x; if (x > hi) hi = x; }
+  const bins = lo === hi ? 1 : 30, width = lo === hi ? 1 : (hi - lo) / bins;
+  const counts = new Map<string, number[]>();
+  for (const { v: x, g: k } of xs) {
+    const c = counts.get(k) ?? counts.set(k, new Array<number>(bins).fill(0)).get(k)!;
+    c[Math.min(bins - 1, Math.floor((x - lo) / width))]!++;
+  }
+  const rows = [...counts].flatMap(([k, c]) => c.map((n, b) => ({ g: k, x0: lo + b * width, x1: lo + (b + 1) * width, n })));
+  const bar = { mark: { type: "bar", opacity: 0.85, stroke: "white", strokeWidth: 0.5 }, encoding: {
+    x: { field: "x0", type: "quantitative", title: v.name, scale: { zero: false, nice: false } }, x2: { field: "x1" },
+    y: { field: "n", type: "quantitative", title: "count" }, y2: { datum: 0 } } };
   if (!g) return { ...base(), width: 360, height: 160, data: { values: rows }, ...bar };
   return { ...base(), data: { values: rows }, facet: { row: { field: "g", type: "nominal", title: g.name } }, spec: { width: 360, height: 90, ...bar } };
 }

@@ -160,17 +160,22 @@ async function outputHtml(store: Store, id: string, name: string, rec: OutputRec
   const head = `<h4>output <b>${esc(name)}</b> <span class="note">${esc(rec.kind)}${rec.format ? ` (${esc(rec.format)})` : ""} · ${bytes(rec.bytes)}${rec.rows !== undefined ? ` · ${rec.rows} rows` : ""} · logical <code>${short(rec.logical)}</code>${rec.object !== rec.logical ? ` · object <code>${short(rec.object)}</code>` : ""}</span></h4>`;
   const parts = [`<div class="output">${head}`];
   if (rec.schema && rec.kind === "tensors") parts.push(`<p class="schema">${Object.entries(rec.schema).map(([k, v]) => `<code>${esc(k)}: ${esc(v)}</code>`).join(" ")}</p>`);
-  if (rec.kind === "table") parts.push(columnTable(rec));
-  if (!full) { parts.push("</div>"); return parts.join(""); }
   const have = store.hasObject(rec.object);
-  if (rec.kind === "table" && have) {
-    const t = await loadTable(store, rec);
-    if ("skipped" in t) parts.push(`<p class="note">${esc(t.skipped)}</p>`);
-    else {
-      parts.push(previewTable(t));
-      for (const p of await plotsFor(t, `${id}.${name}`)) parts.push(plotHtml(p));
+  if (rec.kind === "table") {
+    // Column summaries, the first rows and the plots side by side where the page is wide enough.
+    const row = [`<div>${columnTable(rec)}</div>`];
+    if (full && have) {
+      const t = await loadTable(store, rec);
+      if ("skipped" in t) row.push(`<p class="note">${esc(t.skipped)}</p>`);
+      else {
+        row.push(`<div>${previewTable(t)}</div>`);
+        for (const p of await plotsFor(t, `${id}.${name}`)) row.push(plotHtml(p));
+      }
     }
-  } else if (rec.kind === "file" && have && /^(png|jpe?g|gif|webp|svg)$/i.test(rec.format ?? "")) {
+    parts.push(`<div class="tv">${row.join("")}</div>`);
+  }
+  if (!full) { parts.push("</div>"); return parts.join(""); }
+  if (rec.kind === "table") { /* done above */ } else if (rec.kind === "file" && have && /^(png|jpe?g|gif|webp|svg)$/i.test(rec.format ?? "")) {
     if (rec.bytes > o.imageBytes || rec.bytes > budget.images) parts.push(`<p class="note">image not inlined (${bytes(rec.bytes)}; report image cap reached): <code>${esc(store.objectPath(rec.object))}</code></p>`);
     else {
       budget.images -= rec.bytes;
@@ -287,7 +292,7 @@ table.grid th,table.grid td{border-bottom:1px solid var(--line);padding:2px 8px}
 td.num{text-align:right;font-variant-numeric:tabular-nums}table.kv th{color:var(--muted);font-weight:500;white-space:nowrap;width:90px}
 .kvp{display:inline-block;margin-right:12px}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 pre{font:12px ui-monospace,monospace;background:#f5f6f8;padding:6px 8px;border-radius:4px;overflow:auto;max-height:360px}
-.output{border-top:1px dashed var(--line);margin-top:8px}figure{margin:8px 0}figure img{max-width:100%;image-rendering:pixelated;border:1px solid var(--line)}
+.tv{display:flex;flex-wrap:wrap;gap:4px 28px;align-items:flex-start}.output{border-top:1px dashed var(--line);margin-top:8px}figure{margin:8px 0}figure img{max-width:100%;image-rendering:pixelated;border:1px solid var(--line)}
 figcaption{font-size:12px;color:var(--muted)}figure.plot svg{max-width:100%;height:auto}
 .failure{background:#fff4f4;border:1px solid #f1c6c6;border-radius:6px;padding:6px 10px;margin:6px 0}
 tr.changed td,tr.changed th{background:#fff6d6}mark{background:#fff0a8}

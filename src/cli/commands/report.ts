@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { defaultExperiment, openSession } from "../session.js";
 import { bytes, c } from "../style.js";
@@ -12,6 +12,7 @@ export async function report(experiment: string | undefined, o: { readonly dir?:
   const t0 = Date.now();
   const r = await buildReport(s, name, { ...(o.against !== undefined ? { against: o.against } : {}), ...(o.backend !== undefined ? { backend: o.backend } : {}) });
   const file = path.resolve(o.out);
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, r.html);
   const counts = Object.entries(r.counts).map(([k, v]) => `${v} ${k}`).join(", ");
   process.stdout.write(`${c.bold(name)}: ${r.stages} stages (${counts})${o.against ? ` against ${o.against}` : ""} → ${file} ${c.dim(`(${bytes(Buffer.byteLength(r.html))}, ${Date.now() - t0} ms)`)}\n`);

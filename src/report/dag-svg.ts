@@ -83,7 +83,7 @@ export function dagSvg(boxes: readonly DagBox[]): string {
     return `<a href="#${esc(b.href)}" class="dag-node" data-status="${esc(main)}" data-id="${esc(b.id)}"><title>${esc(tip)}</title>` +
       `<rect x="${x}" y="${y}" width="${W}" height="${H}" rx="5" fill="#fff" stroke="${STATUS_COLOURS[main] ?? "#888"}" stroke-width="2"/>${stripes}` +
       `<text x="${x + 8}" y="${y + 22}" class="l">${esc(clip(b.label, 26))}</text>` +
-      `<text x="${x + 8}" y="${y + 35}" class="s">${esc(clip(b.sub, 32))}</text></a>`;
+      `<text x="${x + 8}" y="${y + 35}" class="s">${esc(clip(b.sub, 36))}</text></a>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" id="dag-svg" role="img" aria-label="stage graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
     `<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#999"/></marker></defs>` +

@@ -45,7 +45,12 @@ export async function renderReport(store: Store, m: ReportModel, generatedAt: st
       const deps = [...new Set(ss.flatMap((s) => s.inst.deps.map((d) => nodeOf.get(d) ?? d)))];
       return { id: node, label: ss.length > 1 ? `${node} ×${ss.length}` : node, sub: ss[0]!.inst.kind.name, href: nodeAnchors.get(node)!, deps, statuses };
     })
-    : m.stages.map((s) => ({ id: s.inst.id, label: s.inst.id, sub: s.inst.kind.name + (s.run?.durationMs !== undefined && s.status === "ran" ? ` · ${ms(s.run.durationMs)}` : ""), href: anchors.get(s.inst.id)!, deps: s.inst.deps, statuses: { [s.status]: 1 } }));
+    : m.stages.map((s) => {
+      // A sweep variant is its node plus its point (`absolute_amplitude=0 seed=1`) — the full id rarely fits a box.
+      const point = Object.entries(s.inst.point).map(([k, v]) => `${k.replace(/^.*\./, "")}=${fmt(v)}`).join(" ");
+      const time = s.run?.durationMs !== undefined && s.status === "ran" ? ` · ${ms(s.run.durationMs)}` : "";
+      return { id: s.inst.id, label: point ? s.inst.node : s.inst.id, sub: (point || s.inst.kind.name) + time, href: anchors.get(s.inst.id)!, deps: s.inst.deps, statuses: { [s.status]: 1 } };
+    });
 
   const sections: string[] = [];
   for (const [node, ss] of byNode) sections.push(await nodeSection(store, node, ss, nodeAnchors.get(node)!, anchors, collapsed, o, budget));

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 const A = Number(process.env.BENCH_A ?? 20), B = Number(process.env.BENCH_B ?? 49);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(ROOT, "bin/lcl.js");
-const CHROMIUM = [process.env.LCL_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => p && existsSync(p));
+const CHROMIUM = (process.env.LCL_CHROMIUM ? [process.env.LCL_CHROMIUM] : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]).find((p) => existsSync(p));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "lcl-bench-report-"));
 try {

@@ -10,8 +10,9 @@ import { experiments, failStage, pipeline, scienceStage } from "./fixtures.js";
  * driven by playwright-core). Without Chromium the browser checks are skipped, saying so.
  */
 const OUT = path.join(LCL_ROOT, "test-output/report");
-const CHROMIUM = [process.env.LCL_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => p && existsSync(p));
-if (!CHROMIUM) console.warn("lcl report browser tests SKIPPED: no Chromium found (install Debian's `chromium`, or set LCL_CHROMIUM to a Chrome/Chromium binary)");
+// LCL_CHROMIUM names the browser (any Chrome/Chromium binary); set to a non-existent path it turns the browser checks off.
+const CHROMIUM = (process.env.LCL_CHROMIUM ? [process.env.LCL_CHROMIUM] : ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]).find((p) => existsSync(p));
+if (!CHROMIUM) console.warn(`lcl report browser tests SKIPPED: no Chromium at ${process.env.LCL_CHROMIUM ?? "/usr/bin/chromium"} (install Debian's \`chromium\`, or set LCL_CHROMIUM to a Chrome/Chromium binary)`);
 
 let rig: Rig;
 let report: string, big: string;

@@ -209,3 +209,33 @@ export async function overlayCurves(tables: readonly { label: string; table: Loa
   };
   return { kind: "curve", title: `${title}: ${ys.join(", ")} by ${x.name}`, svg: await toSvg(spec) };
 }
+
+/**
+ * A sweep's metrics against its axes: one panel per metric that varies across variants, the
+ * first numeric axis along x and the next axis as colour (≤ 4 metrics).
+ */
+export async function sweepMetrics(variants: readonly { point: Readonly<Record<string, unknown>>; metrics: Readonly<Record<string, number>> }[], title: string): Promise<Plot | undefined> {
+  if (variants.length < 2) return undefined;
+  const axes = [...new Set(variants.flatMap((v) => Object.keys(v.point)))];
+  if (!axes.length) return undefined;
+  const names = [...new Set(variants.flatMap((v) => Object.keys(v.metrics)))]
+    .filter((k) => new Set(variants.map((v) => v.metrics[k])).size > 1).slice(0, 4);
+  if (!names.length) return undefined;
+  const numericAxis = (a: string) => variants.every((v) => typeof v.point[a] === "number");
+  // Seeds are replicates: along x goes a real axis when there is one, seeds become colours.
+  const x = axes.find((a) => numericAxis(a) && !/seed/i.test(a)) ?? axes.find(numericAxis) ?? axes[0]!;
+  const colour = axes.find((a) => a !== x);
+  const rows = variants.flatMap((v) => names.filter((k) => typeof v.metrics[k] === "number" && Number.isFinite(v.metrics[k]))
+    .map((k) => ({ metric: k, x: typeof v.point[x] === "object" ? JSON.stringify(v.point[x]) : v.point[x], c: colour ? String(v.point[colour]) : "", value: v.metrics[k] })));
+  const many = colour ? new Set(rows.map((r) => r.c)).size > 12 : false;
+  const spec: Spec = {
+    ...base(), data: { values: rows },
+    facet: { field: "metric", type: "nominal", title: null, sort: names }, columns: Math.min(names.length, 4),
+    spec: { width: 220, height: 140, mark: { type: "line", point: true, strokeWidth: 1 }, encoding: {
+      x: { field: "x", type: numericAxis(x) ? "quantitative" : "nominal", title: x, ...(numericAxis(x) ? { scale: { zero: false } } : {}) },
+      y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+      ...(colour ? { color: { field: "c", type: many ? "quantitative" : "nominal", title: colour } } : {}) } },
+    resolve: { scale: { y: "independent" } },
+  };
+  return { kind: "summary", title: `${title}: ${names.join(", ")} by ${x}${colour ? `, per ${colour}` : ""}`, svg: await toSvg(spec) };
+}

@@ -4,7 +4,7 @@ import { canonicalJson } from "../engine/canonical.js";
 import type { ReportModel, StageInfo } from "./collect.js";
 import { dagSvg, STATUS_COLOURS, STATUS_ORDER, type DagBox } from "./dag-svg.js";
 import { anchorMaker, bytes, esc, fmt, ms, short } from "./html-util.js";
-import { overlayCurves, plotsFor, type Plot } from "./plots.js";
+import { overlayCurves, plotsFor, sweepMetrics, type Plot } from "./plots.js";
 import { DEFAULT_LIMITS, loadTable, type LoadedTable } from "./tables.js";
 
 /**
@@ -88,6 +88,9 @@ async function nodeSection(store: Store, node: string, ss: readonly StageInfo[],
   if (kind.description) parts.push(`<p class="desc">${esc(kind.description)}</p>`);
   if (ss.length > 1) {
     parts.push(variantTable(ss, anchors));
+    const withMetrics = ss.filter((s) => s.record).map((s) => ({ point: s.inst.point, metrics: s.record!.metrics }));
+    const sweep = await sweepMetrics(withMetrics, `${node} across variants`);
+    if (sweep) parts.push(plotHtml(sweep));
     const overlay = await overlayFor(store, ss.slice(0, 20));
     for (const p of overlay) parts.push(plotHtml(p));
   }

@@ -57,6 +57,9 @@ describe("lcl report (HTML)", () => {
     expect(html).toContain("ran: first run of this stage in this experiment");
     // Plots of every shape, rendered to SVG at generation time.
     for (const kind of ["curve", "lines", "summary", "histogram"]) expect(html).toContain(`data-plot="${kind}"`);
+    // A sweep: its variants' curves overlaid, and its metrics against the sweep axis.
+    expect(html).toContain("train.curve across variants: loss, accuracy by step");
+    expect(html).toContain("train across variants: final_loss by seed");
     // The diff against sci-b: lr highlighted, unchanged fields collapsed.
     expect(html).toMatch(/<tr class="changed"><th>params\.lr<\/th><td>0\.1<\/td><td>0\.2<\/td><\/tr>/);
     expect(html).toMatch(/<summary>\d+ unchanged fields<\/summary>/);

@@ -18,6 +18,10 @@ const isNum = (c: Column) => /^(int32|int64|float32|float64)$/.test(c.type);
 const isFloat = (c: Column) => /^float(32|64)$/.test(c.type);
 const distinct = (c: Column) => new Set(c.values.filter((v) => v !== null && v !== undefined)).size;
 
+/** Whether a table schema (column → type) has a step/epoch column: only such outputs are overlaid across variants. */
+export const hasCurveAxis = (schema: Readonly<Record<string, string>> | undefined) =>
+  Object.entries(schema ?? {}).some(([k, t]) => X_NAMES.test(k) && /^(int|float)(32|64)$/.test(t));
+
 export async function plotsFor(t: LoadedTable, title: string): Promise<Plot[]> {
   const specs = choose(t, title);
   const out: Plot[] = [];

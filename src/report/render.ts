@@ -4,7 +4,7 @@ import { canonicalJson } from "../engine/canonical.js";
 import type { ReportModel, StageInfo } from "./collect.js";
 import { dagSvg, STATUS_COLOURS, STATUS_ORDER, type DagBox } from "./dag-svg.js";
 import { anchorMaker, bytes, esc, fmt, ms, short } from "./html-util.js";
-import { overlayCurves, plotsFor, sweepMetrics, type Plot } from "./plots.js";
+import { hasCurveAxis, overlayCurves, plotsFor, sweepMetrics, type Plot } from "./plots.js";
 import { DEFAULT_LIMITS, loadTable, type LoadedTable } from "./tables.js";
 
 /**
@@ -115,7 +115,7 @@ async function overlayFor(store: Store, ss: readonly StageInfo[]): Promise<Plot[
   if (!first) return [];
   const out: Plot[] = [];
   for (const [name, rec] of Object.entries(first.outputs)) {
-    if (rec.kind !== "table" || rec.rows === undefined || rec.rows < 2) continue;
+    if (rec.kind !== "table" || rec.rows === undefined || rec.rows < 2 || !hasCurveAxis(rec.schema)) continue;
     const tables: { label: string; table: LoadedTable }[] = [];
     for (const s of ss) {
       const r = s.record?.outputs[name];

@@ -1,6 +1,9 @@
+import { readFile } from "node:fs/promises";
+import * as path from "node:path";
 import type { DagDiff } from "../engine/diff.js";
 import type { OutputRecord, StageRecord, Store } from "../engine/store.js";
 import { canonicalJson } from "../engine/canonical.js";
+import type { FingerprintData } from "../engine/fingerprint.js";
 import type { ReportModel, StageInfo } from "./collect.js";
 import { dagSvg, STATUS_COLOURS, STATUS_ORDER, type DagBox } from "./dag-svg.js";
 import { anchorMaker, bytes, esc, fmt, ms, short } from "./html-util.js";
@@ -135,24 +138,28 @@ async function stageSection(store: Store, s: StageInfo, anchor: string, open: bo
   const dur = r && s.current ? ms(r.durationMs) : s.run?.durationMs !== undefined ? ms(s.run.durationMs) : "";
   const out: string[] = [`<details class="stage" id="${esc(anchor)}" data-status="${s.status}"${open ? " open" : ""}><summary>${badge(s.status)} <b>${esc(s.inst.id)}</b> <span class="note">${esc(dur)}</span></summary><div class="body">`];
   out.push(`<ul class="why">${s.why.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>`);
-  if (s.failure) out.push(`<div class="failure"><b>error</b> <pre>${esc(s.failure.error)}</pre><p class="note">at ${esc(s.failure.at)}; log ${esc(store.root)}/${esc(s.failure.log)}</p>${await logTail(store, s.failure.log)}</div>`);
-  if (!r) { out.push(`<p class="note">No stored result.</p></div></details>`); return out.join("\n"); }
+  if (s.failure) out.push(`<div class="failure"><b>error</b> <pre>${esc(s.failure.error)}</pre><p class="note">at ${esc(s.failure.at)}; log <code>${esc(path.resolve(store.root, s.failure.log))}</code></p>${await logTail(store, s.failure.log)}</div>`);
+  if (!r) {
+    if (s.failure) out.push(fingerprintTable(s.failure.fingerprint, s.failure.data));
+    else out.push(`<p class="note">No stored result.</p>`);
+    out.push("</div></details>");
+    return out.join("\n");
+  }
   if (!s.current) out.push(`<p class="note warn">Showing the last result this experiment had (${esc(r.finishedAt)}); it is not current.</p>`);
-  out.push(fingerprintTable(r));
+  out.push(fingerprintTable(r.fingerprint, r.data));
   out.push(`<table class="kv"><tr><th>ran</th><td>${esc(r.startedAt)} → ${esc(r.finishedAt)} (${ms(r.durationMs)})</td></tr>` +
     `<tr><th>where</th><td>${esc(r.host)} pid ${r.pid} · backend ${esc(r.backend)}${s.run ? ` · run <code>${esc(s.run.id)}</code>: ${esc(s.run.status)}` : ""}</td></tr>` +
     (r.resumedFrom ? `<tr><th>resumed</th><td>from checkpoint at step ${r.resumedFrom.step} (${esc(r.resumedFrom.savedAt)})</td></tr>` : "") +
-    `<tr><th>log</th><td><code>${esc(store.root)}/${esc(r.log)}</code></td></tr></table>`);
+    `<tr><th>log</th><td><code>${esc(path.resolve(store.root, r.log))}</code></td></tr></table>`);
   if (Object.keys(r.metrics).length) out.push(`<table class="grid metrics"><tr>${Object.keys(r.metrics).map((k) => `<th>${esc(k)}</th>`).join("")}</tr><tr>${Object.values(r.metrics).map((v) => `<td class="num">${esc(fmt(v))}</td>`).join("")}</tr></table>`);
   for (const [name, rec] of Object.entries(r.outputs)) out.push(await outputHtml(store, s.inst.id, name, rec, full, o, budget));
   out.push("</div></details>");
   return out.join("\n");
 }
 
-function fingerprintTable(r: StageRecord): string {
-  const d = r.data;
+function fingerprintTable(fingerprint: string, d: FingerprintData): string {
   const rows: [string, string][] = [
-    ["fingerprint", `<code>${esc(r.fingerprint)}</code>`],
+    ["fingerprint", `<code>${esc(fingerprint)}</code>`],
     ["stage", `${esc(d.stage.kind)} v${d.stage.version} · scheme ${d.scheme}`],
     ["params", Object.keys(d.params).length ? Object.entries(d.params).map(([k, v]) => `<span class="kvp"><b>${esc(k)}</b> ${esc(fmt(v))}</span>`).join(" ") : "—"],
     ["env", `backend ${esc(d.env.backend ?? "none")}${Object.entries(d.env.vars).map(([k, v]) => ` · ${esc(k)}=${esc(v ?? "(unset)")}`).join("")}`],
@@ -222,7 +229,8 @@ function plotHtml(p: Plot): string {
 
 async function logTail(store: Store, log: string): Promise<string> {
   try {
-    const text = Buffer.from(await (await import("node:fs/promises")).readFile(`${store.root}/${log}`)).toString("utf8");
+    // Success records keep the log path relative to the store, failure records an absolute one.
+    const text = await readFile(path.resolve(store.root, log), "utf8");
     const lines = text.trimEnd().split("\n").slice(-30);
     return `<details class="inline"><summary>log (last ${lines.length} lines)</summary><pre>${esc(lines.join("\n"))}</pre></details>`;
   } catch { return ""; }

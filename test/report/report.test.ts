@@ -54,6 +54,7 @@ describe("lcl report (HTML)", () => {
     expect(status("scale")).toBe("pending");
     expect(html).toContain("params.n: 200 → 300");
     expect(html).toContain("deliberate failure for the report test");
+    expect(html).toContain("about to fail"); // the failed stage's log tail
     expect(html).toContain("ran: first run of this stage in this experiment");
     // Plots of every shape, rendered to SVG at generation time.
     for (const kind of ["curve", "lines", "summary", "histogram"]) expect(html).toContain(`data-plot="${kind}"`);

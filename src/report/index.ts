@@ -6,7 +6,8 @@ import { buildGraph } from "../engine/graph.js";
 import type { StageRecord } from "../engine/store.js";
 import type { Session } from "../cli/session.js";
 import { collect } from "./collect.js";
-import { DEFAULT_RENDER, renderReport, type DiffView, type RenderOptions } from "./render.js";
+import type { DiffView } from "./diff-view.js";
+import { DEFAULT_RENDER, renderReport, type RenderOptions } from "./render.js";
 
 export interface ReportOptions {
   readonly against?: string;

@@ -31,6 +31,14 @@ describe("report plots", () => {
     expect(rows[0]).toMatchObject({ label: "a", value: 0.8, lo: 0.8 - 0.01, hi: 0.8 + 0.01 });
   });
 
+  it("one row per sweep variant (ablations' variants table, a failed one NaN) is a dot plot per metric", () => {
+    const [c] = choose(table({ variant: ["utf8", ["a0", "a1", "b0"]], condition: ["utf8", ["a", "a", "b"]], seed: ["utf8", ["0", "1", "0"]], status: ["utf8", ["ok", "ok", "failed"]],
+      gabor_r2: ["float64", [0.7, 0.8, NaN]], clean_acc: ["float64", [0.8, 0.81, NaN]], ood_acc: ["float64", [0.55, 0.56, NaN]] }), "t");
+    expect(c?.kind).toBe("summary");
+    const rows = (c!.spec.data as { values: Record<string, unknown>[] }).values;
+    expect(rows).toHaveLength(6); // the failed variant's NaNs are left out, not drawn at 0
+  });
+
   it("per-unit values with a layer column (texture modulation) are a histogram per layer", () => {
     const [c] = choose(table({ layer: ["int32", range(96, (i) => (i < 32 ? 1 : 2))], unit: ["int32", range(96, (i) => i % 32)], mi: ["float64", range(96, (i) => Math.sin(i))], modulated: ["bool", range(96, (i) => i % 2 === 0)] }), "t");
     expect(c?.kind).toBe("histogram");

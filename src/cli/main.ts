@@ -14,6 +14,7 @@ import { dag, runs, show, status, why } from "./commands/inspect.js";
 import { diff } from "./commands/diff.js";
 import { gc, verify } from "./commands/maintenance.js";
 import { schema } from "./commands/schema.js";
+import { report } from "./commands/report.js";
 
 /**
  * The whole CLI: each command validates the workspace, then calls one engine entry point.
@@ -118,9 +119,17 @@ const doctorCmd = Command.make("doctor", {
 }, (a) => body(a.verbose, () => doctor({ json: a.json, backend: opt(a.backend), seconds: a.seconds })))
   .pipe(Command.withDescription("Which compute backend lcl uses, why each other one is unavailable, threads, and a short benchmark."));
 
+const reportCmd = Command.make("report", {
+  experiment: Argument.String("experiment").pipe(Argument.withDescription("experiment (default: the `default:` one)"), Argument.optional),
+  dir, verbose, backend,
+  against: Flag.String("against").pipe(Flag.withDescription("also show `lcl diff` against this experiment or run id"), Flag.optional),
+  out: Flag.String("out").pipe(Flag.withAlias("o"), Flag.withDescription("HTML file to write"), Flag.withDefault("report.html")),
+}, (a) => body(a.verbose, () => report(opt(a.experiment), { dir: opt(a.dir), backend: opt(a.backend), against: opt(a.against), out: a.out })))
+  .pipe(Command.withDescription("Write one self-contained HTML report of an experiment: the DAG by status, every stage's fingerprint, timings, outputs, previews and plots."));
+
 const lcl = Command.make("lcl").pipe(
   Command.withDescription("Typed, content-hashed experiment DAGs: run only what changed, and say why."),
-  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, runsCmd, gcCmd, verifyCmd, schemaCmd, doctorCmd]),
+  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, reportCmd, runsCmd, gcCmd, verifyCmd, schemaCmd, doctorCmd]),
 );
 
 Command.run(lcl, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain);

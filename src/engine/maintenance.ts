@@ -38,7 +38,7 @@ async function liveRuns(store: Store): Promise<string[]> {
   const dir = runsLockDir(store);
   const live: string[] = [];
   for (const e of await readdir(dir).catch(() => [] as string[])) {
-    if (e.includes(".stale-")) continue;
+    if (e.includes(".stale-") || e.endsWith(".break")) continue;
     const p = path.join(dir, e);
     if (await isStale(p)) await rm(p, { recursive: true, force: true });
     else live.push(e);

@@ -14,6 +14,7 @@ import { dag, runs, show, status, why } from "./commands/inspect.js";
 import { diff } from "./commands/diff.js";
 import { gc, verify } from "./commands/maintenance.js";
 import { schema } from "./commands/schema.js";
+import type { Resources } from "../engine/resources.js";
 
 /**
  * The whole CLI: each command validates the workspace, then calls one engine entry point.
@@ -46,6 +47,16 @@ const opt = <A>(o: Option.Option<A>) => Option.getOrUndefined(o);
 
 const body = <A>(isVerbose: boolean, f: () => Promise<A>) => handled(isVerbose, fromPromise(f));
 
+/** `--partition/--cpus/--mem/--time/--gpus/--sbatch` (checked in run.ts). */
+function cliResources(a: { partition: Option.Option<string>; cpus: Option.Option<number>; mem: Option.Option<string>; time: Option.Option<string>; gpus: Option.Option<number>; sbatch: readonly string[] }): Resources {
+  const r = {
+    ...(Option.isSome(a.partition) ? { partition: a.partition.value } : {}), ...(Option.isSome(a.cpus) ? { cpus: a.cpus.value } : {}),
+    ...(Option.isSome(a.mem) ? { mem: a.mem.value } : {}), ...(Option.isSome(a.time) ? { time: a.time.value } : {}),
+    ...(Option.isSome(a.gpus) ? { gpus: a.gpus.value } : {}), ...(a.sbatch.length ? { sbatch: a.sbatch } : {}),
+  };
+  return r;
+}
+
 const runCmd = Command.make("run", {
   words, dir, verbose, backend,
   jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("stages at once (default: CPU cores)"), Flag.optional),
@@ -53,7 +64,16 @@ const runCmd = Command.make("run", {
   force: Flag.String("force").pipe(Flag.withDescription("rerun this node/stage even if cached (repeatable)"), Flag.atLeast(0)),
   isolate: Flag.Boolean("isolate").pipe(Flag.withDefault(false), Flag.withDescription("run every stage in its own process")),
   quiet: Flag.Boolean("quiet").pipe(Flag.withDefault(false), Flag.withAlias("q"), Flag.withDescription("only failures and the summary")),
-}, (a) => handled(a.verbose, run({ words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet, isolate: a.isolate })))
+  executor: Flag.Literals("executor", ["local", "slurm"] as const).pipe(Flag.withDefault("local" as const), Flag.withDescription("where stages run: here, or one SLURM job per stage over a shared store")),
+  partition: Flag.String("partition").pipe(Flag.withDescription("slurm: default partition"), Flag.optional),
+  cpus: Flag.Int("cpus").pipe(Flag.withDescription("slurm: default CPUs per stage (--cpus-per-task)"), Flag.optional),
+  mem: Flag.String("mem").pipe(Flag.withDescription("slurm: default memory per stage, e.g. 4G"), Flag.optional),
+  time: Flag.String("time").pipe(Flag.withDescription("slurm: default time limit per stage, e.g. 2:00:00"), Flag.optional),
+  gpus: Flag.Int("gpus").pipe(Flag.withDescription("slurm: default GPUs per stage"), Flag.optional),
+  sbatch: Flag.String("sbatch").pipe(Flag.withDescription("slurm: extra sbatch option for every job, e.g. --sbatch=--account=lab (repeatable)"), Flag.atLeast(0)),
+  retries: Flag.Int("retries").pipe(Flag.withDescription("slurm: further attempts for a job that died without a result (node failure, preemption); default 2"), Flag.optional),
+}, (a) => handled(a.verbose, run({ words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet, isolate: a.isolate,
+  executor: a.executor, resources: cliResources(a), ...(Option.isSome(a.retries) ? { retries: a.retries.value } : {}) })))
   .pipe(Command.withDescription("Run the stale stages of an experiment (default: the `default:` experiment); cached ones are reused."));
 
 const planCmd = Command.make("plan", { words, dir, verbose, backend, json },
@@ -118,9 +138,21 @@ const doctorCmd = Command.make("doctor", {
 }, (a) => body(a.verbose, () => doctor({ json: a.json, backend: opt(a.backend), seconds: a.seconds })))
   .pipe(Command.withDescription("Which compute backend lcl uses, why each other one is unavailable, threads, and a short benchmark."));
 
+// Internal: what a cluster job runs (`lcl run --executor slurm` submits it); not for people.
+const execStageCmd = Command.make("exec-stage", {
+  spec: Argument.String("spec").pipe(Argument.withDescription("job spec written by the driver (<store>/jobs/<fingerprint>/spec.json)")),
+}, (a) => handled(true, fromPromise(async () => {
+  const abort = new AbortController();
+  // scancel sends SIGTERM (then SIGKILL after KillWait): stop like on Ctrl-C, so a stage that checkpoints saves one.
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => abort.abort());
+  const { execRemoteStage } = await import("../engine/executors/remote.js");
+  process.exitCode = await execRemoteStage(a.spec, { signal: abort.signal, log: (m) => process.stderr.write(m + "\n") });
+})))
+  .pipe(Command.withDescription("(internal) Run one stage inside a cluster job from a driver's job spec."));
+
 const lcl = Command.make("lcl").pipe(
   Command.withDescription("Typed, content-hashed experiment DAGs: run only what changed, and say why."),
-  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, runsCmd, gcCmd, verifyCmd, schemaCmd, doctorCmd]),
+  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, runsCmd, gcCmd, verifyCmd, schemaCmd, doctorCmd, execStageCmd]),
 );
 
 Command.run(lcl, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain);

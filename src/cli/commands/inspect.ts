@@ -4,6 +4,7 @@ import { renderDag, type DagFormat } from "../../engine/dag.js";
 import { NotFound } from "../../engine/errors.js";
 import { assess, type Assessment } from "../../engine/explain.js";
 import { decodeTable } from "../../engine/table/index.js";
+import { readJobState } from "../../engine/executors/remote.js";
 import type { StageRecord } from "../../engine/store.js";
 import { c, short, bytes, ms } from "../style.js";
 import { loadGraph, openSession, selectInstances } from "../session.js";
@@ -33,9 +34,11 @@ async function assessed(words: readonly string[], o: Common) {
 
 /** `lcl plan` / `lcl status`: every stage with its state and cause; plan lists only what would run. */
 export async function status(words: readonly string[], o: Common & { readonly planOnly: boolean }) {
-  const { graph, result } = await assessed(words, o);
+  const { s, graph, result } = await assessed(words, o);
   const list = [...result.values()].filter((a) => !o.planOnly || a.status !== "cached");
-  if (o.json) return print(JSON.stringify(list.map(({ ...a }) => ({ id: a.id, status: a.status, fingerprint: "fingerprint" in a ? a.fingerprint : undefined, causes: "causes" in a ? a.causes : [] })), null, 1));
+  // Stages sent to a cluster: the job id and the scheduler's last known state (kept until the stage succeeds).
+  const jobOf = (a: Assessment) => (a.status !== "cached" && "fingerprint" in a ? readJobState(s.store, a.fingerprint) : undefined);
+  if (o.json) return print(JSON.stringify(list.map(({ ...a }) => { const job = jobOf(a); return { id: a.id, status: a.status, fingerprint: "fingerprint" in a ? a.fingerprint : undefined, causes: "causes" in a ? a.causes : [], ...(job ? { job } : {}) }; }), null, 1));
   print(c.bold(`${graph.experiment}`) + c.dim(` (pipeline ${graph.pipeline}, ${graph.instances.size} stages)`));
   // Cached variants of a big sweep are collapsed per node; everything that needs attention is listed.
   const cachedByNode = new Map<string, Assessment[]>();
@@ -53,6 +56,8 @@ export async function status(words: readonly string[], o: Common & { readonly pl
     }
     print(`  ${badge(a).padEnd(20)} ${a.id}${"fingerprint" in a ? c.dim(` ${short(a.fingerprint)}`) : ""}`);
     if ("causes" in a) for (const cause of a.causes.slice(0, 6)) print(c.dim(`      ${cause}`));
+    const job = jobOf(a);
+    if (job) print(`      ${c.cyan(`${job.scheduler} job ${job.jobId} ${job.state}`)}${c.dim(`${job.reason ? ` (${job.reason})` : ""} · attempt ${job.attempt} · since ${job.updatedAt} · output ${job.output ?? "?"}`)}`);
   }
   const counts = [...result.values()].reduce<Record<string, number>>((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {});
   print(c.dim(Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")) + (o.planOnly && list.length === 0 ? c.green("  — nothing to run") : ""));

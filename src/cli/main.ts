@@ -143,11 +143,13 @@ const execStageCmd = Command.make("exec-stage", {
   spec: Argument.String("spec").pipe(Argument.withDescription("job spec written by the driver (<store>/jobs/<fingerprint>/spec.json)")),
 }, (a) => handled(true, fromPromise(async () => {
   const abort = new AbortController();
-  // scancel sends SIGTERM (then SIGKILL after KillWait): stop like on Ctrl-C, so a stage that checkpoints saves one.
+  // scancel, preemption and time limits send SIGTERM (then SIGKILL after KillWait): stop like on Ctrl-C, so a stage
+  // that checkpoints saves one, and the result file says "interrupted".
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => abort.abort());
   const { execRemoteStage } = await import("../engine/executors/remote.js");
   process.exitCode = await execRemoteStage(a.spec, { signal: abort.signal, log: (m) => process.stderr.write(m + "\n") });
-})))
+  // Uninterruptible: the runtime's own signal handler would otherwise exit before the stage has stopped cleanly.
+}).pipe(Effect.uninterruptible)))
   .pipe(Command.withDescription("(internal) Run one stage inside a cluster job from a driver's job spec."));
 
 const lcl = Command.make("lcl").pipe(

@@ -169,23 +169,37 @@ if (bad) { console.log(`FAILED: ${bad} difference(s)`); process.exit(1); }
 console.log(`slurm-test: ${n} stages — fingerprints and output hashes equal to the local run (${pids.size} job processes)`);
 EOF
 
-# Ctrl-C cancels the driver's jobs: hold the node with a long job so new ones stay PENDING, then interrupt.
-hold=$(sbatch --parsable --partition=lcltest --cpus-per-task="$cpus" --wrap="sleep 60" --output=/dev/null)
+# Ctrl-C cancels the driver's jobs: slow scale variants (60 s each), two running on the two CPUs and
+# the rest queued; interrupt once one runs. Queued jobs must vanish, running ones must stop cleanly
+# (SIGTERM from scancel → the stage aborts → its result file says "interrupted").
+cat >> "$ws/experiments.yaml" <<'EOF'
+  slow:
+    extends: demo-sweep
+    params:
+      scale: { work_ms: 60000 }
+EOF
 # Job control on: a background job of a script otherwise starts with SIGINT ignored, unlike a terminal's Ctrl-C.
 set -m
-LCL_SLURM_POLL_MS=200 lcl run -C "$ws" --executor slurm --force numbers > "$T/cancel.log" 2>&1 &
+LCL_SLURM_POLL_MS=200 lcl run slow -C "$ws" --executor slurm > "$T/cancel.log" 2>&1 &
 driver_pid=$!
 set +m
-for i in $(seq 1 100); do grep -qs "submitted as slurm job" "$T/cancel.log" && break; sleep 0.2; done
-ours="$(squeue -h -o '%i %j' | grep 'lcl:' | awk '{print $1}' | tr '\n' ' ')"
-[ -n "$ours" ] || { cat "$T/cancel.log"; echo "slurm-test: FAILED: the driver submitted nothing to cancel"; exit 1; }
+# Running means the stage has started inside the job (its first line), not only that SLURM launched it.
+for i in $(seq 1 150); do grep -qs "lcl exec-stage:" "$ws"/artifacts/jobs/*/slurm-*.out && break; sleep 0.2; done
+ours="$(squeue -h -o '%i %j' | grep 'lcl:slow' | awk '{print $1}' | tr '\n' ' ')"
+grep -qs "lcl exec-stage:" "$ws"/artifacts/jobs/*/slurm-*.out && [ -n "$ours" ] || { cat "$T/cancel.log"; echo "slurm-test: FAILED: no job of the slow run started"; exit 1; }
 # Like a terminal's Ctrl-C: SIGINT to the driver's whole process group.
 kill -INT -- "-$driver_pid"
 wait "$driver_pid"; rc=$?; driver_pid=
-scancel "$hold"
-left="$(squeue -h -o '%i %j %T' | grep 'lcl:' || true)"
-[ -z "$left" ] || { cat "$T/cancel.log"; echo "slurm-test: FAILED: jobs left after Ctrl-C: $left"; exit 1; }
-[ "$rc" = 130 ] || { cat "$T/cancel.log"; echo "slurm-test: FAILED: interrupted driver exited $rc (expected 130)"; exit 1; }
-say "Ctrl-C cancelled job(s) $ours— none left in the queue, exit 130"
+cat "$T/cancel.log"
+[ "$rc" = 130 ] || { echo "slurm-test: FAILED: interrupted driver exited $rc (expected 130)"; exit 1; }
+for i in $(seq 1 50); do
+  left="$(squeue -h -o '%i %j %T' | grep 'lcl:slow' || true)"
+  [ -z "$left" ] && break
+  sleep 0.2
+done
+[ -z "$left" ] || { echo "slurm-test: FAILED: jobs left after Ctrl-C: $left"; exit 1; }
+stopped="$(grep -l '"interrupted": true' "$ws"/artifacts/jobs/*/result-*.json 2>/dev/null | wc -l)"
+[ "$stopped" -ge 1 ] || { echo "slurm-test: FAILED: no running job reported a clean stop (result file with interrupted: true)"; exit 1; }
+say "Ctrl-C cancelled job(s) $ours— none left in the queue, $stopped running stage(s) stopped cleanly, exit 130"
 
 say "PASSED in $(( $(date +%s) - start )) s"

@@ -5,6 +5,7 @@ import { NotFound } from "../../engine/errors.js";
 import { assess, type Assessment } from "../../engine/explain.js";
 import { decodeTable } from "../../engine/table/index.js";
 import { readJobState } from "../../engine/executors/remote.js";
+import * as os from "node:os";
 import type { StageRecord } from "../../engine/store.js";
 import { c, short, bytes, ms } from "../style.js";
 import { loadGraph, openSession, selectInstances } from "../session.js";
@@ -57,7 +58,12 @@ export async function status(words: readonly string[], o: Common & { readonly pl
     print(`  ${badge(a).padEnd(20)} ${a.id}${"fingerprint" in a ? c.dim(` ${short(a.fingerprint)}`) : ""}`);
     if ("causes" in a) for (const cause of a.causes.slice(0, 6)) print(c.dim(`      ${cause}`));
     const job = jobOf(a);
-    if (job) print(`      ${c.cyan(`${job.scheduler} job ${job.jobId} ${job.state}`)}${c.dim(`${job.reason ? ` (${job.reason})` : ""} · attempt ${job.attempt} · since ${job.updatedAt} · output ${job.output ?? "?"}`)}`);
+    if (job) {
+      // A queued/running state from a driver that is gone is only the last thing it saw.
+      const orphan = job.driver.host === os.hostname() && !pidAlive(job.driver.pid) && !/^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|UNKNOWN)$/.test(job.state);
+      print(`      ${c.cyan(`${job.scheduler} job ${job.jobId} ${job.state}`)}${c.dim(`${job.reason ? ` (${job.reason})` : ""} · attempt ${job.attempt} · since ${job.updatedAt} · output ${job.output ?? "?"}`)}`
+        + (orphan ? c.yellow(` · last seen by lcl run pid ${job.driver.pid}, which has exited (check squeue -j ${job.jobId})`) : ""));
+    }
   }
   const counts = [...result.values()].reduce<Record<string, number>>((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {});
   print(c.dim(Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")) + (o.planOnly && list.length === 0 ? c.green("  — nothing to run") : ""));
@@ -180,4 +186,8 @@ function countStatuses(stages: Readonly<Record<string, { status: string }>>) {
   const out: Record<string, number> = {};
   for (const st of Object.values(stages)) out[st.status] = (out[st.status] ?? 0) + 1;
   return out;
+}
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
 }

@@ -59,7 +59,7 @@ function cliResources(a: { partition: Option.Option<string>; cpus: Option.Option
 
 const runCmd = Command.make("run", {
   words, dir, verbose, backend,
-  jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("stages at once (default: CPU cores)"), Flag.optional),
+  jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("stages at once (default: CPU cores; with --executor slurm, jobs queued at once, default 256)"), Flag.optional),
   keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDefault(false), Flag.withAlias("k"), Flag.withDescription("keep running independent branches when a stage fails")),
   force: Flag.String("force").pipe(Flag.withDescription("rerun this node/stage even if cached (repeatable)"), Flag.atLeast(0)),
   isolate: Flag.Boolean("isolate").pipe(Flag.withDefault(false), Flag.withDescription("run every stage in its own process")),

@@ -45,6 +45,8 @@ export const run = (a: RunArgs) => Effect.gen(function* () {
   const remote = a.executor === "slurm" ? new SlurmExecutor(s.store, {
     ...(a.resources ? { defaults: a.resources } : {}), ...(a.retries !== undefined ? { retries: a.retries } : {}),
     ...(process.env.LCL_SLURM_POLL_MS ? { pollMs: Number(process.env.LCL_SLURM_POLL_MS) } : {}),
+    // Where nodes see Node or lcl under other paths than the login node: e.g. "/opt/node20/bin/node /shared/lcl/dist/cli.mjs".
+    ...(process.env.LCL_SLURM_COMMAND ? { command: process.env.LCL_SLURM_COMMAND.split(/\s+/).filter(Boolean) } : {}),
     onNote: (id, message) => reporter({ type: "stage-note", id, message }),
   }) : undefined;
   const runLease = yield* Effect.promise(() => beginRun(s.store, `${process.pid}-${Date.now()}`, (m) => process.stderr.write(m + "\n")));

@@ -10,6 +10,7 @@ import { runGraph } from "../../src/engine/executor.js";
 import { execRemoteStage, readJobState } from "../../src/engine/executors/remote.js";
 import { SlurmExecutor, type CommandRunner, type SlurmOptions } from "../../src/engine/executors/slurm.js";
 import { acquire, isStale, tryAcquire } from "../../src/engine/lock.js";
+import { gc } from "../../src/engine/maintenance.js";
 import { Rig } from "../helpers/rig.js";
 import { experiments, pipeline } from "../engine/fixtures.js";
 
@@ -282,6 +283,25 @@ describe("resources in YAML", () => {
     const t = await rig.lcl(["run", "--executor", "slurm", "--time", "soon"]);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/--time soon/);
+  });
+});
+
+describe("gc and cluster job folders", () => {
+  it("removes a day-old job folder, but not one whose job still holds the stage's execution lease", async () => {
+    const rig = rigWith(sweep());
+    const s = openSession(rig.root);
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    for (const fp of ["a".repeat(64), "b".repeat(64)]) {
+      const dir = rig.path("artifacts/jobs", fp);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, "slurm-1.out"), "…");
+      utimesSync(dir, old, old);
+    }
+    const live = (await tryAcquire(path.join(s.store.locksDir, "exec", "b".repeat(64)), "job 2 still running"))!;
+    const r = await gc(s.store, { dryRun: false, keepRuns: 5 });
+    expect(r.removed.filter((x) => x.kind === "job").map((x) => path.basename(x.path))).toEqual(["a".repeat(64)]);
+    expect(readdir(rig.path("artifacts/jobs"))).toEqual(["b".repeat(64)]);
+    await live.release();
   });
 });
 

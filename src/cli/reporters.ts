@@ -49,7 +49,8 @@ export function makeReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Eve
       case "stage-note": {
         const r = running.get(e.id);
         if (r) r.note = e.message;
-        if (!opts.quiet) print(c.dim(`  ${e.id}: ${e.message}`));
+        // On a terminal, routine job states live in the status line; retries are worth a line of their own.
+        if (!opts.quiet && (!tty || /retrying|attempt/.test(e.message))) print(c.dim(`  ${e.id}: ${e.message}`));
         return;
       }
       case "stage-done":

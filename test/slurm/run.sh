@@ -61,7 +61,7 @@ munged --force --socket="$T/munge/munge.sock" --key-file="$T/munge/munge.key" --
 # --- a minimal single-node cluster ------------------------------------------------------------
 cat > "$T/slurm.conf" <<EOF
 ClusterName=lcltest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
 SlurmUser=root
@@ -86,7 +86,7 @@ MpiDefault=none
 ReturnToService=2
 SchedulerParameters=sched_interval=1
 MessageTimeout=10
-NodeName=$host CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=lcltest Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF="$T/slurm.conf"

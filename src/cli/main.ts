@@ -139,15 +139,16 @@ const doctorCmd = Command.make("doctor", {
   .pipe(Command.withDescription("Which compute backend lcl uses, why each other one is unavailable, threads, and a short benchmark."));
 
 // Internal: what a cluster job runs (`lcl run --executor slurm` submits it); not for people.
+// scancel, preemption and time limits send SIGTERM (then SIGKILL after KillWait): the stage stops as on Ctrl-C (a
+// stage that checkpoints saves one) and the result file says "interrupted". Listening from the start, so a signal
+// that arrives while the CLI is still parsing is not lost.
+const jobAbort = new AbortController();
+if (process.argv.includes("exec-stage")) for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => jobAbort.abort());
 const execStageCmd = Command.make("exec-stage", {
   spec: Argument.String("spec").pipe(Argument.withDescription("job spec written by the driver (<store>/jobs/<fingerprint>/spec.json)")),
 }, (a) => handled(true, fromPromise(async () => {
-  const abort = new AbortController();
-  // scancel, preemption and time limits send SIGTERM (then SIGKILL after KillWait): stop like on Ctrl-C, so a stage
-  // that checkpoints saves one, and the result file says "interrupted".
-  for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => abort.abort());
   const { execRemoteStage } = await import("../engine/executors/remote.js");
-  process.exitCode = await execRemoteStage(a.spec, { signal: abort.signal, log: (m) => process.stderr.write(m + "\n") });
+  process.exitCode = await execRemoteStage(a.spec, { signal: jobAbort.signal, log: (m) => process.stderr.write(m + "\n") });
   // Uninterruptible: the runtime's own signal handler would otherwise exit before the stage has stopped cleanly.
 }).pipe(Effect.uninterruptible)))
   .pipe(Command.withDescription("(internal) Run one stage inside a cluster job from a driver's job spec."));

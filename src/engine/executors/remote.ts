@@ -100,9 +100,12 @@ export async function execRemoteStage(specPath: string, opts: { signal: AbortSig
   });
   if (!lease) return finish({ ok: false, interrupted: true, error: "interrupted while waiting for the stage's lease" });
   try {
+    // Cancelled while starting up: do not begin a stage that would only look at its signal later (or never).
+    if (opts.signal.aborted) return await finish({ ok: false, interrupted: true, error: "interrupted before the stage started" });
     if (await store.usableRecord(spec.fingerprint)) return await finish({ ok: true, reused: true });
     const kind = (await import(pathToFileURL(spec.modulePath).href)).default as StageKind;
     if (kind?.name !== spec.kind) return await finish({ ok: false, error: `${spec.modulePath} is not stage kind '${spec.kind}'` });
+    if (opts.signal.aborted) return await finish({ ok: false, interrupted: true, error: "interrupted before the stage started" });
     const started = new Date();
     const progressFile = path.join(jobDir(store, spec.fingerprint), "progress.json");
     let lastProgress = 0;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import * as path from "node:path";
 import { writeJsonAtomic } from "../atomic.js";
@@ -211,7 +211,7 @@ export class SlurmExecutor implements RemoteExecutor {
     try {
       const pending: Watch[] = [];
       for (const w of this.#watches.values()) {
-        const r = readJson<RemoteResult>(resultPath(this.store, w.spec.fingerprint, w.jobId));
+        const r = this.#result(w);
         if (r) { w.resolve({ kind: "result", result: r }); continue; }
         const p = readJson<{ done: number; total?: number; note?: string }>(path.join(jobDir(this.store, w.spec.fingerprint), "progress.json"));
         if (p && JSON.stringify(p) !== w.lastProgress) { w.lastProgress = JSON.stringify(p); w.hooks.progress(p.done, p.total, p.note); }
@@ -250,7 +250,7 @@ export class SlurmExecutor implements RemoteExecutor {
             w.goneSince ??= Date.now();
             if (s) { w.state = s.state; w.reason = s.reason; }
             if (Date.now() - w.goneSince < this.#o.resultGraceMs) continue;
-            const r = readJson<RemoteResult>(resultPath(this.store, w.spec.fingerprint, w.jobId));
+            const r = this.#result(w);
             if (r) { w.resolve({ kind: "result", result: r }); continue; }
             const final = TERMINAL.has(w.state) ? { state: w.state, reason: w.reason } : await this.#accounting(w.jobId);
             w.resolve({ kind: "lost", ...final });
@@ -263,6 +263,17 @@ export class SlurmExecutor implements RemoteExecutor {
     }
   }
 
+  /**
+   * The job's result file, if it is there. Listing the folder first matters on NFS: looking a
+   * missing name up caches its absence (a negative dentry), while reading the directory
+   * revalidates it, so the file shows up as soon as the server has it.
+   */
+  #result(w: Watch): RemoteResult | undefined {
+    const name = path.basename(resultPath(this.store, w.spec.fingerprint, w.jobId));
+    try { if (!readdirSync(jobDir(this.store, w.spec.fingerprint)).includes(name)) return undefined; } catch { return undefined; }
+    return readJson<RemoteResult>(resultPath(this.store, w.spec.fingerprint, w.jobId));
+  }
+
   /** The final state of a job squeue no longer lists: sacct if accounting is on, else unknown. */
   async #accounting(jobId: string): Promise<{ state: string; reason: string }> {
     const r = await this.#run("sacct", ["-n", "-X", "-P", "-j", jobId, "-o", "State,ExitCode"]);
@@ -273,7 +284,15 @@ export class SlurmExecutor implements RemoteExecutor {
 
   /** Trust a job's record only if it is the one this driver fingerprinted and every object is there. */
   async #verified(spec: RemoteJobSpec, jobId: string): Promise<StageRecord> {
-    const record = await this.store.usableRecord(spec.fingerprint);
+    // The driver looked the record up before submitting (a cache check), so NFS may remember it as absent:
+    // list its folder to revalidate, and give the server a moment.
+    let record: StageRecord | undefined;
+    for (const deadline = Date.now() + this.#o.resultGraceMs; ; ) {
+      try { readdirSync(path.dirname(this.store.recordPath(spec.fingerprint))); } catch { /* not there yet */ }
+      record = await this.store.usableRecord(spec.fingerprint);
+      if (record || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, Math.min(500, this.#o.pollMs)));
+    }
     if (!record) throw new Error(`slurm job ${jobId} reported success but the store has no usable record for ${spec.fingerprint.slice(0, 12)} (objects missing?)`);
     if (record.fingerprint !== spec.fingerprint || sha256(canonicalJson(record.data)) !== spec.fingerprint) {
       throw new Error(`slurm job ${jobId} wrote a record whose fingerprint does not match ${spec.fingerprint.slice(0, 12)}`);

@@ -72,8 +72,9 @@ const runCmd = Command.make("run", {
   gpus: Flag.Int("gpus").pipe(Flag.withDescription("slurm: default GPUs per stage"), Flag.optional),
   sbatch: Flag.String("sbatch").pipe(Flag.withDescription("slurm: extra sbatch option for every job, e.g. --sbatch=--account=lab (repeatable)"), Flag.atLeast(0)),
   retries: Flag.Int("retries").pipe(Flag.withDescription("slurm: further attempts for a job that died without a result (node failure, preemption); default 2"), Flag.optional),
+  batch: Flag.Int("batch").pipe(Flag.withDescription("slurm: pack up to N ready stages with equal resources into one job (many small stages); default 1"), Flag.optional),
 }, (a) => handled(a.verbose, run({ words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet, isolate: a.isolate,
-  executor: a.executor, resources: cliResources(a), ...(Option.isSome(a.retries) ? { retries: a.retries.value } : {}) })))
+  executor: a.executor, resources: cliResources(a), ...(Option.isSome(a.retries) ? { retries: a.retries.value } : {}), ...(Option.isSome(a.batch) ? { batch: a.batch.value } : {}) })))
   .pipe(Command.withDescription("Run the stale stages of an experiment (default: the `default:` experiment); cached ones are reused."));
 
 const planCmd = Command.make("plan", { words, dir, verbose, backend, json },
@@ -145,10 +146,12 @@ const doctorCmd = Command.make("doctor", {
 const jobAbort = new AbortController();
 if (process.argv.includes("exec-stage")) for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => jobAbort.abort());
 const execStageCmd = Command.make("exec-stage", {
-  spec: Argument.String("spec").pipe(Argument.withDescription("job spec written by the driver (<store>/jobs/<fingerprint>/spec.json)")),
+  specs: Argument.String("spec").pipe(Argument.withDescription("job spec(s) written by the driver (<store>/jobs/<fingerprint>/spec.json); several run one after another"), Argument.atLeast(1)),
 }, (a) => handled(true, fromPromise(async () => {
   const { execRemoteStage } = await import("../engine/executors/remote.js");
-  process.exitCode = await execRemoteStage(a.spec, { signal: jobAbort.signal, log: (m) => process.stderr.write(m + "\n") });
+  let code = 0;
+  for (const spec of a.specs) code = Math.max(code, await execRemoteStage(spec, { signal: jobAbort.signal, log: (m) => process.stderr.write(m + "\n") }));
+  process.exitCode = code;
   // Uninterruptible: the runtime's own signal handler would otherwise exit before the stage has stopped cleanly.
 }).pipe(Effect.uninterruptible)))
   .pipe(Command.withDescription("(internal) Run one stage inside a cluster job from a driver's job spec."));

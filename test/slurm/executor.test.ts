@@ -42,13 +42,17 @@ class FakeSlurm {
       const err = this.sbatchErrors.shift();
       if (err) return { code: 1, stdout: "", stderr: `sbatch: error: ${err}\n` };
       const wrap = args.find((a) => a.startsWith("--wrap="))!;
-      const spec = wrap.split(" ").pop()!.replace(/^'|'$/g, "");
+      const words = wrap.split(" ");
+      const specs = words.slice(words.indexOf("exec-stage") + 1).map((w) => w.replace(/^'|'$/g, ""));
+      const spec = specs[0]!;
       const id = String(this.#next++);
       const fate = this.fate(++this.#submitted, spec);
       const abort = new AbortController();
       if (fate === "run") {
         this.queue.set(id, { state: "RUNNING", abort });
-        this.running.push(execRemoteStage(spec, { signal: abort.signal, jobId: id }).finally(() => this.queue.delete(id)));
+        // Like `lcl exec-stage a b c`: one after another in the same job.
+        const all = (async () => { for (const sp of specs) await execRemoteStage(sp, { signal: abort.signal, jobId: id }); })();
+        this.running.push(all.finally(() => this.queue.delete(id)));
       } else if (fate === "hang") {
         this.queue.set(id, { state: "PENDING", abort });
       } else {
@@ -142,6 +146,19 @@ describe("lcl run --executor slurm (fake scheduler)", () => {
     const again = await run(rig, slurm);
     expect(Object.values(again.record.stages).map((st) => st.status)).toEqual(Array(5).fill("cached"));
     expect(slurm.sbatches()).toHaveLength(5);
+  });
+
+  it("--batch packs stages that become ready together into one job (a retry goes alone)", async () => {
+    const rig = rigWith({ ...sweep(), "experiments.yaml": experiments("    matrix:\n      scale: { factor: [1, 2, 3, 4, 5] }\n") });
+    const slurm = new FakeSlurm();
+    slurm.fate = (n) => (n === 2 ? { die: "NODE_FAIL" } : "run");
+    const { record, notes } = await run(rig, slurm, { batch: 3, batchWindowMs: 50 });
+    expect(record.status).toBe("ok");
+    // src alone; the 5 scale variants as 3 + 2, the first of them lost and its 3 stages resubmitted one by one; join alone.
+    const sizes = slurm.sbatches().map((c) => c.args.find((a) => a.startsWith("--wrap="))!.split(" ").filter((w) => w.endsWith("spec.json")).length);
+    expect(sizes).toEqual([1, 3, 2, 1, 1, 1, 1]);
+    expect(notes.some((n) => /in slurm job \d+ with 2 other stage\(s\)/.test(n))).toBe(true);
+    expect(slurm.sbatches()[1]!.args.find((a) => a.startsWith("--job-name="))).toMatch(/^--job-name=lcl:base:scale\[factor=\d\]\+2$/);
   });
 
   it("retries sbatch when the controller is busy, and fails at once on a permanent error", async () => {

@@ -169,6 +169,15 @@ if (bad) { console.log(`FAILED: ${bad} difference(s)`); process.exit(1); }
 console.log(`slurm-test: ${n} stages — fingerprints and output hashes equal to the local run (${pids.size} job processes)`);
 EOF
 
+# --batch: the six scale variants (numbers is cached) become ready together and go as one job;
+# rerun with --force, their outputs must come out identical (no nondeterminism warning).
+LCL_SLURM_POLL_MS=200 lcl run -C "$ws" --executor slurm --batch 6 --force scale > "$T/batch.log" 2>&1 \
+  || { cat "$T/batch.log"; echo "slurm-test: FAILED: --batch run"; exit 1; }
+batched="$(grep -c "with 5 other stage(s)" "$T/batch.log")"
+[ "$batched" = 6 ] || { cat "$T/batch.log"; echo "slurm-test: FAILED: expected the 6 scale variants in one job, saw $batched"; exit 1; }
+! grep -q "not deterministic" "$T/batch.log" || { cat "$T/batch.log"; echo "slurm-test: FAILED: a batched stage gave different outputs"; exit 1; }
+say "--batch 6: the 6 scale variants ran as one job ($(grep -m1 -o 'in slurm job [0-9]*' "$T/batch.log")), outputs unchanged"
+
 # Ctrl-C cancels the driver's jobs: slow scale variants (60 s each), two running on the two CPUs and
 # the rest queued; interrupt once one runs. Queued jobs must vanish, running ones must stop cleanly
 # (SIGTERM from scancel → the stage aborts → its result file says "interrupted").

@@ -26,6 +26,8 @@ export interface RunArgs {
   readonly resources?: Resources;
   /** Further attempts for a cluster job that died without a result. */
   readonly retries?: number;
+  /** Ready stages packed into one cluster job. */
+  readonly batch?: number;
 }
 
 /** `lcl run`: validate everything, then run only stale stages. Exit 1 if a stage failed. */
@@ -39,11 +41,12 @@ export const run = (a: RunArgs) => Effect.gen(function* () {
   const badResources = a.resources && checkResources(a.resources);
   if (badResources) return yield* Effect.fail(new UsageError({ message: badResources, fix: "see `lcl run --help`" }));
   if (a.executor === "slurm" && a.isolate) return yield* Effect.fail(new UsageError({ message: "--isolate has no effect with --executor slurm (every stage already runs in its own job)", fix: "drop --isolate" }));
-  if (a.executor !== "slurm" && a.resources && Object.keys(a.resources).length) {
-    return yield* Effect.fail(new UsageError({ message: "--partition/--cpus/--mem/--time/--gpus/--sbatch apply to cluster jobs only", fix: "add --executor slurm" }));
+  if (a.batch !== undefined && a.batch < 1) return yield* Effect.fail(new UsageError({ message: `--batch ${a.batch}: at least 1`, fix: "--batch 20 packs up to 20 ready stages into one job" }));
+  if (a.executor !== "slurm" && ((a.resources && Object.keys(a.resources).length) || a.retries !== undefined || a.batch !== undefined)) {
+    return yield* Effect.fail(new UsageError({ message: "--partition/--cpus/--mem/--time/--gpus/--sbatch/--retries/--batch apply to cluster jobs only", fix: "add --executor slurm" }));
   }
   const remote = a.executor === "slurm" ? new SlurmExecutor(s.store, {
-    ...(a.resources ? { defaults: a.resources } : {}), ...(a.retries !== undefined ? { retries: a.retries } : {}),
+    ...(a.resources ? { defaults: a.resources } : {}), ...(a.retries !== undefined ? { retries: a.retries } : {}), ...(a.batch !== undefined ? { batch: a.batch } : {}),
     ...(process.env.LCL_SLURM_POLL_MS ? { pollMs: Number(process.env.LCL_SLURM_POLL_MS) } : {}),
     // Where nodes see Node or lcl under other paths than the login node: e.g. "/opt/node20/bin/node /shared/lcl/dist/cli.mjs".
     ...(process.env.LCL_SLURM_COMMAND ? { command: process.env.LCL_SLURM_COMMAND.split(/\s+/).filter(Boolean) } : {}),

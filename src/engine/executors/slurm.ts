@@ -56,6 +56,21 @@ export interface SlurmOptions {
   readonly command?: readonly string[];
   /** Scheduler notes (submitted, state changes, retries) for the console. */
   readonly onNote?: (instance: string, note: string) => void;
+  /**
+   * Pack up to this many ready stages with equal resources into one job, run one after another
+   * (for sweeps of many small stages, where a job's start-up dominates). Default 1: a job per stage.
+   */
+  readonly batch?: number;
+  /** With batch > 1: how long the first ready stage waits for others to join its job. Default 1 s. */
+  readonly batchWindowMs?: number;
+}
+
+interface Entry {
+  readonly spec: RemoteJobSpec;
+  readonly specFile: string;
+  readonly signal: AbortSignal;
+  readonly resolve: (jobId: string) => void;
+  readonly reject: (e: unknown) => void;
 }
 
 type Outcome =
@@ -88,6 +103,10 @@ export class SlurmExecutor implements RemoteExecutor {
   readonly #watches = new Map<string, Watch>();
   /** Every job submitted and not known to be finished: cancelled on shutdown. */
   readonly #outstanding = new Set<string>();
+  /** Where each job's SLURM output goes (the first stage's job folder, for a batch). */
+  readonly #outputs = new Map<string, string>();
+  /** Stages waiting to be packed into one job, per resource set (batch > 1). */
+  readonly #forming = new Map<string, { entries: Entry[]; res: Resources; timer: NodeJS.Timeout }>();
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
   readonly #o: Required<Omit<SlurmOptions, "defaults" | "runner" | "onNote">> & Pick<SlurmOptions, "defaults" | "onNote">;
@@ -95,6 +114,7 @@ export class SlurmExecutor implements RemoteExecutor {
   constructor(readonly store: Store, opts: SlurmOptions = {}) {
     this.#run = opts.runner ?? execRunner;
     this.#o = {
+      batch: Math.max(1, opts.batch ?? 1), batchWindowMs: opts.batchWindowMs ?? 1_000,
       pollMs: opts.pollMs ?? 2_000, retries: opts.retries ?? 2, backoffMs: opts.backoffMs ?? 10_000, submitAttempts: opts.submitAttempts ?? 5,
       resultGraceMs: opts.resultGraceMs ?? 20_000, command: opts.command ?? [process.execPath, path.join(LCL_ROOT, "dist", "cli.mjs")],
       ...(opts.defaults ? { defaults: opts.defaults } : {}), ...(opts.onNote ? { onNote: opts.onNote } : {}),
@@ -113,7 +133,7 @@ export class SlurmExecutor implements RemoteExecutor {
     let last = "";
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (hooks.signal.aborted) throw new Error("interrupted");
-      const jobId = await this.#submit(spec, specFile, res, hooks.signal);
+      const jobId = await this.#submit(spec, specFile, res, hooks.signal, attempt);
       const outcome = await this.#watch(spec, jobId, attempt, hooks);
       if (outcome.kind === "result") {
         const r = outcome.result;
@@ -151,24 +171,53 @@ export class SlurmExecutor implements RemoteExecutor {
     await this.#run("scancel", ids);
   }
 
-  #output(spec: RemoteJobSpec, jobId: string) { return path.join(jobDir(this.store, spec.fingerprint), `slurm-${jobId}.out`); }
+  #output(spec: RemoteJobSpec, jobId: string) { return this.#outputs.get(jobId) ?? path.join(jobDir(this.store, spec.fingerprint), `slurm-${jobId}.out`); }
+
+  /** A job for this stage: its own, or (batch > 1, first attempt) one shared with other stages that became ready meanwhile. */
+  #submit(spec: RemoteJobSpec, specFile: string, res: Resources, signal: AbortSignal, attempt: number): Promise<string> {
+    // A retry goes alone: its batch-mates may be fine, and a lost node should cost one stage another wait, not many.
+    if (this.#o.batch <= 1 || attempt > 1) return this.#sbatch([{ spec, specFile, signal, resolve: () => {}, reject: () => {} }], res);
+    return new Promise<string>((resolve, reject) => {
+      const key = canonicalJson(res);
+      const flush = (k: string) => {
+        const g = this.#forming.get(k);
+        if (!g) return;
+        clearTimeout(g.timer);
+        this.#forming.delete(k);
+        const live = g.entries.filter((e) => !e.signal.aborted);
+        for (const e of g.entries) if (e.signal.aborted) e.reject(new Error("interrupted"));
+        if (!live.length) return;
+        this.#sbatch(live, g.res).then((id) => { for (const e of live) e.resolve(id); }, (err) => { for (const e of live) e.reject(err); });
+      };
+      let g = this.#forming.get(key);
+      if (!g) { g = { entries: [], res, timer: setTimeout(() => flush(key), this.#o.batchWindowMs) }; this.#forming.set(key, g); }
+      g.entries.push({ spec, specFile, signal, resolve, reject });
+      if (g.entries.length >= this.#o.batch) flush(key);
+    });
+  }
 
   /** sbatch with backoff on transient failures (controller busy, socket timeout); permanent errors fail at once. */
-  async #submit(spec: RemoteJobSpec, specFile: string, res: Resources, signal: AbortSignal): Promise<string> {
-    const name = `lcl:${spec.experiment}:${spec.instance}`.replace(/[^A-Za-z0-9_.:=,[\]+-]/g, "_").slice(0, 200);
+  async #sbatch(entries: readonly Entry[], res: Resources): Promise<string> {
+    const first = entries[0]!.spec;
+    const label = entries.length > 1 ? `${first.instance}+${entries.length - 1}` : first.instance;
+    const name = `lcl:${first.experiment}:${label}`.replace(/[^A-Za-z0-9_.:=,[\]+-]/g, "_").slice(0, 200);
+    const output = path.join(jobDir(this.store, first.fingerprint), "slurm-%j.out");
     const args = [
-      "--parsable", `--job-name=${name}`, `--chdir=${spec.workspace}`,
-      `--output=${path.join(jobDir(this.store, spec.fingerprint), "slurm-%j.out")}`,
+      "--parsable", `--job-name=${name}`, `--chdir=${first.workspace}`, `--output=${output}`,
       ...sbatchResourceArgs(res),
-      `--wrap=exec ${[...this.#o.command, "exec-stage", specFile].map(shellQuote).join(" ")}`,
+      `--wrap=exec ${[...this.#o.command, "exec-stage", ...entries.map((e) => e.specFile)].map(shellQuote).join(" ")}`,
     ];
+    const signal = entries.length === 1 ? entries[0]!.signal : AbortSignal.any(entries.map((e) => e.signal));
+    const aborted = () => entries.every((e) => e.signal.aborted);
     for (let attempt = 1; ; attempt++) {
       const r = await this.#run("sbatch", args);
       const id = /^(\d+(?:_\d+)?)(?:;.*)?$/m.exec(r.stdout.trim())?.[1];
       if (r.code === 0 && id) {
         this.#outstanding.add(id);
+        this.#outputs.set(id, output.replace("%j", id));
+        if (entries.length > 1) for (const e of entries) this.#o.onNote?.(e.spec.instance, `in slurm job ${id} with ${entries.length - 1} other stage(s)`);
         // Ctrl-C during sbatch: the job exists now, so cancel it straight away.
-        if (signal.aborted) { this.#outstanding.delete(id); await this.#run("scancel", [id]); throw new Error("interrupted"); }
+        if (aborted()) { this.#outstanding.delete(id); await this.#run("scancel", [id]); throw new Error("interrupted"); }
         return id;
       }
       const msg = (r.stderr || r.stdout).trim().replace(/^sbatch: error: /gm, "") || `exit code ${r.code}`;
@@ -176,28 +225,33 @@ export class SlurmExecutor implements RemoteExecutor {
         throw new Error(`sbatch failed${attempt > 1 ? ` after ${attempt} attempts` : ""}: ${msg} (sbatch ${args.slice(0, -1).join(" ")})`);
       }
       const wait = Math.min(this.#o.backoffMs * 2 ** (attempt - 1), 300_000);
-      this.#o.onNote?.(spec.instance, `sbatch failed (${msg}); retrying in ${Math.round(wait / 1000)} s`);
+      for (const e of entries) this.#o.onNote?.(e.spec.instance, `sbatch failed (${msg}); retrying in ${Math.round(wait / 1000)} s`);
       await sleep(wait, signal);
-      if (signal.aborted) throw new Error("interrupted");
+      if (aborted()) throw new Error("interrupted");
     }
   }
 
   #watch(spec: RemoteJobSpec, jobId: string, attempt: number, hooks: StageHooks): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
       const submittedAt = new Date().toISOString();
+      const key = `${jobId}/${spec.fingerprint}`;
+      // A job shared by a batch is cancelled when the last stage in it is.
+      const shared = () => [...this.#watches.values()].some((x) => x.jobId === jobId);
       const onAbort = () => {
-        this.#watches.delete(jobId);
-        this.#outstanding.delete(jobId);
-        void this.#run("scancel", [jobId]).finally(() => this.#state(spec, jobId, attempt, "CANCELLED", "cancelled by lcl (driver interrupted)").catch(() => {}));
+        this.#watches.delete(key);
+        if (!shared()) {
+          this.#outstanding.delete(jobId);
+          void this.#run("scancel", [jobId]).finally(() => this.#state(spec, jobId, attempt, "CANCELLED", "cancelled by lcl (driver interrupted)").catch(() => {}));
+        }
         reject(new Error("interrupted"));
       };
       const w: Watch = {
         jobId, spec, attempt, submittedAt, state: "PENDING", reason: "", hooks,
-        resolve: (o) => { hooks.signal.removeEventListener("abort", onAbort); this.#watches.delete(jobId); this.#outstanding.delete(jobId); resolve(o); },
+        resolve: (o) => { hooks.signal.removeEventListener("abort", onAbort); this.#watches.delete(key); if (!shared()) this.#outstanding.delete(jobId); resolve(o); },
       };
       hooks.signal.addEventListener("abort", onAbort, { once: true });
       if (hooks.signal.aborted) return onAbort();
-      this.#watches.set(jobId, w);
+      this.#watches.set(key, w);
       this.#o.onNote?.(spec.instance, `submitted as slurm job ${jobId}${attempt > 1 ? ` (attempt ${attempt})` : ""}`);
       void this.#state(spec, jobId, attempt, "PENDING", "", submittedAt);
       if (!this.#timer) { this.#timer = setInterval(() => void this.#tick(), this.#o.pollMs); }
@@ -219,10 +273,11 @@ export class SlurmExecutor implements RemoteExecutor {
       }
       if (pending.length) {
         const squeue = (ids: readonly string[]) => this.#run("squeue", ["-h", "-o", "%i|%T|%r|%N", "-j", ids.join(",")]);
-        let q = await squeue(pending.map((w) => w.jobId));
+        const ids = [...new Set(pending.map((w) => w.jobId))];
+        let q = await squeue(ids);
         // squeue fails for ids it no longer knows (purged after MinJobAge), even next to live ones: then ask one by one.
-        if (q.code !== 0 && /invalid job id/i.test(q.stderr) && pending.length > 1) {
-          const each = await Promise.all(pending.map((w) => squeue([w.jobId])));
+        if (q.code !== 0 && /invalid job id/i.test(q.stderr) && ids.length > 1) {
+          const each = await Promise.all(ids.map((id) => squeue([id])));
           q = each.some((r) => r.code !== 0 && !/invalid job id/i.test(r.stderr)) ? each.find((r) => r.code !== 0)!
             : { code: 0, stdout: each.map((r) => (r.code === 0 ? r.stdout : "")).join("\n"), stderr: "" };
         }
@@ -235,7 +290,7 @@ export class SlurmExecutor implements RemoteExecutor {
             if (id && state) states.set(id, { state, reason: reason && reason !== "None" ? reason : "", node: node ?? "" });
           }
           for (const w of pending) {
-            if (!this.#watches.has(w.jobId)) continue;
+            if (!this.#watches.has(`${w.jobId}/${w.spec.fingerprint}`)) continue;
             const s = states.get(w.jobId);
             if (s && !TERMINAL.has(s.state)) {
               w.goneSince = undefined;

@@ -159,6 +159,8 @@ describe("lcl run --executor slurm (fake scheduler)", () => {
     expect(sizes).toEqual([1, 3, 2, 1, 1, 1, 1]);
     expect(notes.some((n) => /in slurm job \d+ with 2 other stage\(s\)/.test(n))).toBe(true);
     expect(slurm.sbatches()[1]!.args.find((a) => a.startsWith("--job-name="))).toMatch(/^--job-name=lcl:base:scale\[factor=\d\]\+2$/);
+    // The batch that succeeded leaves nothing behind; the one with the lost node keeps its output folder for a look.
+    expect(readdir(rig.path("artifacts/jobs")).filter((f) => f.startsWith("batch-"))).toHaveLength(1);
   });
 
   it("retries sbatch when the controller is busy, and fails at once on a permanent error", async () => {

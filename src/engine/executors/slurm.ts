@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { writeJsonAtomic } from "../atomic.js";
 import { canonicalJson, sha256 } from "../canonical.js";
@@ -105,6 +106,8 @@ export class SlurmExecutor implements RemoteExecutor {
   readonly #outstanding = new Set<string>();
   /** Where each job's SLURM output goes (the first stage's job folder, for a batch). */
   readonly #outputs = new Map<string, string>();
+  /** A batch job's own output folder and how many of its stages are still to finish; removed if all succeed. */
+  readonly #batches = new Map<string, { dir: string; left: number; keep: boolean }>();
   /** Stages waiting to be packed into one job, per resource set (batch > 1). */
   readonly #forming = new Map<string, { entries: Entry[]; res: Resources; timer: NodeJS.Timeout }>();
   #timer: NodeJS.Timeout | undefined;
@@ -135,6 +138,7 @@ export class SlurmExecutor implements RemoteExecutor {
       if (hooks.signal.aborted) throw new Error("interrupted");
       const jobId = await this.#submit(spec, specFile, res, hooks.signal, attempt);
       const outcome = await this.#watch(spec, jobId, attempt, hooks);
+      this.#batchStageDone(jobId, outcome.kind === "result" && outcome.result.ok);
       if (outcome.kind === "result") {
         const r = outcome.result;
         if (r.ok) {
@@ -171,6 +175,16 @@ export class SlurmExecutor implements RemoteExecutor {
     await this.#run("scancel", ids);
   }
 
+  /** Count a batch's stage off; its output folder goes when every stage in it succeeded. */
+  #batchStageDone(jobId: string, ok: boolean) {
+    const b = this.#batches.get(jobId);
+    if (!b) return;
+    b.left--; b.keep ||= !ok;
+    if (b.left > 0) return;
+    this.#batches.delete(jobId);
+    if (!b.keep) void rm(b.dir, { recursive: true, force: true }).catch(() => {});
+  }
+
   #output(spec: RemoteJobSpec, jobId: string) { return this.#outputs.get(jobId) ?? path.join(jobDir(this.store, spec.fingerprint), `slurm-${jobId}.out`); }
 
   /** A job for this stage: its own, or (batch > 1, first attempt) one shared with other stages that became ready meanwhile. */
@@ -201,7 +215,10 @@ export class SlurmExecutor implements RemoteExecutor {
     const first = entries[0]!.spec;
     const label = entries.length > 1 ? `${first.instance}+${entries.length - 1}` : first.instance;
     const name = `lcl:${first.experiment}:${label}`.replace(/[^A-Za-z0-9_.:=,[\]+-]/g, "_").slice(0, 200);
-    const output = path.join(jobDir(this.store, first.fingerprint), "slurm-%j.out");
+    // A batch's output lives in a folder of its own: each stage's folder is removed when that stage succeeds.
+    const outDir = entries.length > 1 ? path.join(this.store.root, "jobs", `batch-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`) : jobDir(this.store, first.fingerprint);
+    await mkdir(outDir, { recursive: true });
+    const output = path.join(outDir, "slurm-%j.out");
     const args = [
       "--parsable", `--job-name=${name}`, `--chdir=${first.workspace}`, `--output=${output}`,
       ...sbatchResourceArgs(res),
@@ -215,6 +232,7 @@ export class SlurmExecutor implements RemoteExecutor {
       if (r.code === 0 && id) {
         this.#outstanding.add(id);
         this.#outputs.set(id, output.replace("%j", id));
+        if (entries.length > 1) this.#batches.set(id, { dir: outDir, left: entries.length, keep: false });
         if (entries.length > 1) for (const e of entries) this.#o.onNote?.(e.spec.instance, `in slurm job ${id} with ${entries.length - 1} other stage(s)`);
         // Ctrl-C during sbatch: the job exists now, so cancel it straight away.
         if (aborted()) { this.#outstanding.delete(id); await this.#run("scancel", [id]); throw new Error("interrupted"); }

@@ -32,13 +32,22 @@ cleanup() {
   local rc=$?
   say "tearing down"
   [ -n "${driver_pid:-}" ] && kill "$driver_pid" 2>/dev/null
+  # Jobs first, while slurmd is there to end them; a job step left behind would outlive the test.
   SLURM_CONF="$T/slurm.conf" scancel --quiet --user=root --partition=lcltest 2>/dev/null
+  for i in $(seq 1 50); do
+    [ -z "$(SLURM_CONF="$T/slurm.conf" squeue -h -p lcltest 2>/dev/null)" ] && break
+    sleep 0.2
+  done
   for p in slurmd slurmctld munged; do
     [ -f "$T/$p.pid" ] && kill "$(cat "$T/$p.pid")" 2>/dev/null
   done
   sleep 1
   for p in slurmd slurmctld munged; do
     [ -f "$T/$p.pid" ] && kill -9 "$(cat "$T/$p.pid")" 2>/dev/null
+  done
+  # Any job step of this test cluster still around (it has files under $T open): ours to end.
+  for pid in $(pgrep -x slurmstepd); do
+    ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$T" && kill -9 "$pid" 2>/dev/null
   done
   if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
     for f in slurmctld.log slurmd.log munged.log; do echo "--- $f (tail)"; tail -n 30 "$T/$f" 2>/dev/null; done

@@ -15,6 +15,7 @@ import { diff } from "./commands/diff.js";
 import { gc, verify } from "./commands/maintenance.js";
 import { schema } from "./commands/schema.js";
 import { report } from "./commands/report.js";
+import type { Resources } from "../engine/resources.js";
 
 /**
  * The whole CLI: each command validates the workspace, then calls one engine entry point.
@@ -47,14 +48,34 @@ const opt = <A>(o: Option.Option<A>) => Option.getOrUndefined(o);
 
 const body = <A>(isVerbose: boolean, f: () => Promise<A>) => handled(isVerbose, fromPromise(f));
 
+/** `--partition/--cpus/--mem/--time/--gpus/--sbatch` (checked in run.ts). */
+function cliResources(a: { partition: Option.Option<string>; cpus: Option.Option<number>; mem: Option.Option<string>; time: Option.Option<string>; gpus: Option.Option<number>; sbatch: readonly string[] }): Resources {
+  const r = {
+    ...(Option.isSome(a.partition) ? { partition: a.partition.value } : {}), ...(Option.isSome(a.cpus) ? { cpus: a.cpus.value } : {}),
+    ...(Option.isSome(a.mem) ? { mem: a.mem.value } : {}), ...(Option.isSome(a.time) ? { time: a.time.value } : {}),
+    ...(Option.isSome(a.gpus) ? { gpus: a.gpus.value } : {}), ...(a.sbatch.length ? { sbatch: a.sbatch } : {}),
+  };
+  return r;
+}
+
 const runCmd = Command.make("run", {
   words, dir, verbose, backend,
-  jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("stages at once (default: CPU cores)"), Flag.optional),
+  jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("stages at once (default: CPU cores; with --executor slurm, jobs queued at once, default 256)"), Flag.optional),
   keepGoing: Flag.Boolean("keep-going").pipe(Flag.withDefault(false), Flag.withAlias("k"), Flag.withDescription("keep running independent branches when a stage fails")),
   force: Flag.String("force").pipe(Flag.withDescription("rerun this node/stage even if cached (repeatable)"), Flag.atLeast(0)),
   isolate: Flag.Boolean("isolate").pipe(Flag.withDefault(false), Flag.withDescription("run every stage in its own process")),
   quiet: Flag.Boolean("quiet").pipe(Flag.withDefault(false), Flag.withAlias("q"), Flag.withDescription("only failures and the summary")),
-}, (a) => handled(a.verbose, run({ words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet, isolate: a.isolate })))
+  executor: Flag.Literals("executor", ["local", "slurm"] as const).pipe(Flag.withDefault("local" as const), Flag.withDescription("where stages run: here, or one SLURM job per stage over a shared store")),
+  partition: Flag.String("partition").pipe(Flag.withDescription("slurm: default partition"), Flag.optional),
+  cpus: Flag.Int("cpus").pipe(Flag.withDescription("slurm: default CPUs per stage (--cpus-per-task)"), Flag.optional),
+  mem: Flag.String("mem").pipe(Flag.withDescription("slurm: default memory per stage, e.g. 4G"), Flag.optional),
+  time: Flag.String("time").pipe(Flag.withDescription("slurm: default time limit per stage, e.g. 2:00:00"), Flag.optional),
+  gpus: Flag.Int("gpus").pipe(Flag.withDescription("slurm: default GPUs per stage"), Flag.optional),
+  sbatch: Flag.String("sbatch").pipe(Flag.withDescription("slurm: extra sbatch option for every job, e.g. --sbatch=--account=lab (repeatable)"), Flag.atLeast(0)),
+  retries: Flag.Int("retries").pipe(Flag.withDescription("slurm: further attempts for a job that died without a result (node failure, preemption); default 2"), Flag.optional),
+  batch: Flag.Int("batch").pipe(Flag.withDescription("slurm: pack up to N ready stages with equal resources into one job (many small stages); default 1"), Flag.optional),
+}, (a) => handled(a.verbose, run({ words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet, isolate: a.isolate,
+  executor: a.executor, resources: cliResources(a), ...(Option.isSome(a.retries) ? { retries: a.retries.value } : {}), ...(Option.isSome(a.batch) ? { batch: a.batch.value } : {}) })))
   .pipe(Command.withDescription("Run the stale stages of an experiment (default: the `default:` experiment); cached ones are reused."));
 
 const planCmd = Command.make("plan", { words, dir, verbose, backend, json },
@@ -127,9 +148,26 @@ const reportCmd = Command.make("report", {
 }, (a) => body(a.verbose, () => report(opt(a.experiment), { dir: opt(a.dir), backend: opt(a.backend), against: opt(a.against), out: a.out })))
   .pipe(Command.withDescription("Write one self-contained HTML report of an experiment: the DAG by status, every stage's fingerprint, timings, outputs, previews and plots."));
 
+// Internal: what a cluster job runs (`lcl run --executor slurm` submits it); not for people.
+// scancel, preemption and time limits send SIGTERM (then SIGKILL after KillWait): the stage stops as on Ctrl-C (a
+// stage that checkpoints saves one) and the result file says "interrupted". Listening from the start, so a signal
+// that arrives while the CLI is still parsing is not lost.
+const jobAbort = new AbortController();
+if (process.argv.includes("exec-stage")) for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => jobAbort.abort());
+const execStageCmd = Command.make("exec-stage", {
+  specs: Argument.String("spec").pipe(Argument.withDescription("job spec(s) written by the driver (<store>/jobs/<fingerprint>/spec.json); several run one after another"), Argument.atLeast(1)),
+}, (a) => handled(true, fromPromise(async () => {
+  const { execRemoteStage } = await import("../engine/executors/remote.js");
+  let code = 0;
+  for (const spec of a.specs) code = Math.max(code, await execRemoteStage(spec, { signal: jobAbort.signal, log: (m) => process.stderr.write(m + "\n") }));
+  process.exitCode = code;
+  // Uninterruptible: the runtime's own signal handler would otherwise exit before the stage has stopped cleanly.
+}).pipe(Effect.uninterruptible)))
+  .pipe(Command.withDescription("(internal) Run one stage inside a cluster job from a driver's job spec."));
+
 const lcl = Command.make("lcl").pipe(
   Command.withDescription("Typed, content-hashed experiment DAGs: run only what changed, and say why."),
-  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, reportCmd, runsCmd, gcCmd, verifyCmd, schemaCmd, doctorCmd]),
+  Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, reportCmd, runsCmd, gcCmd, verifyCmd, schemaCmd, doctorCmd, execStageCmd]),
 );
 
 Command.run(lcl, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain);

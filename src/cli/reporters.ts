@@ -46,6 +46,13 @@ export function makeReporter(opts: { quiet?: boolean; tty?: boolean } = {}): Eve
         return;
       }
       case "stage-log": print(c.dim(`  ${e.id}: ${e.message}`)); return;
+      case "stage-note": {
+        const r = running.get(e.id);
+        if (r) r.note = e.message;
+        // On a terminal, routine job states live in the status line; retries are worth a line of their own.
+        if (!opts.quiet && (!tty || /retrying|attempt/.test(e.message))) print(c.dim(`  ${e.id}: ${e.message}`));
+        return;
+      }
       case "stage-done":
         running.delete(e.id); finished++; ran++;
         if (!opts.quiet) print(`${c.green("✓")} ${e.id} ${c.dim(`${ms(e.durationMs)} ${short(e.fingerprint)}${e.resumedFrom !== undefined ? ` · resumed from checkpoint at step ${e.resumedFrom}` : ""}${e.unchangedOutputs ? " · outputs unchanged, downstream stays cached" : ""}`)}`);

@@ -4,6 +4,7 @@ import { Schema, SchemaIssue } from "effect";
 import { ConfigError, didYouMean, type Diagnostic } from "./errors.js";
 import { YamlSource, type YamlPath } from "./yaml-source.js";
 import type { Workspace } from "./workspace.js";
+import { RESOURCE_KEYS, ResourcesSchema, type Resources } from "./resources.js";
 
 /**
  * The two YAML formats: `pipelines/<name>.yaml` (a DAG template) and `experiments.yaml`
@@ -21,6 +22,8 @@ const NodeSchema = Schema.Struct({
   description: Schema.optionalKey(Schema.String),
   params: Schema.optionalKey(Schema.NullOr(Params)),
   inputs: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Ref))),
+  /** Scheduler hints (cluster executors only); never part of the fingerprint. */
+  resources: Schema.optionalKey(Schema.NullOr(ResourcesSchema)),
 });
 const PipelineSchema = Schema.Struct({
   $schema: Schema.optionalKey(Schema.String),
@@ -42,7 +45,7 @@ const ExperimentsSchema = Schema.Struct({
   experiments: Schema.Record(Name, ExperimentSchema),
 });
 
-export const pipelineKeys = { top: ["$schema", "description", "nodes"], node: ["uses", "description", "params", "inputs"] };
+export const pipelineKeys = { top: ["$schema", "description", "nodes"], node: ["uses", "description", "params", "inputs", "resources"] };
 export const experimentKeys = { top: ["$schema", "default", "experiments"], experiment: ["pipeline", "extends", "description", "params", "matrix", "zip"] };
 
 /** Where a value came from, for positioned errors long after parsing. */
@@ -54,6 +57,8 @@ export interface NodeDecl {
   readonly description?: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly inputs: Readonly<Record<string, string>>;
+  /** Scheduler hints for this node (override the kind's), see resources.ts. */
+  readonly resources?: Resources;
   readonly origin: Origin;
 }
 export interface PipelineDecl {
@@ -129,13 +134,14 @@ export function loadPipeline(ws: Workspace, name: string, referencedFrom?: Diagn
   }
   const src = readSource(file, path.relative(ws.root, file));
   const { value, diagnostics } = decodeWith(PipelineSchema, src, (p) =>
-    p.length === 0 ? pipelineKeys.top : p.length === 2 && p[0] === "nodes" ? pipelineKeys.node : undefined);
+    p.length === 0 ? pipelineKeys.top : p.length === 2 && p[0] === "nodes" ? pipelineKeys.node : p.length === 3 && p[0] === "nodes" && p[2] === "resources" ? RESOURCE_KEYS : undefined);
   if (!value) throw new ConfigError({ diagnostics });
   const nodes = new Map<string, NodeDecl>();
   for (const [nodeName, n] of Object.entries(value.nodes)) {
     nodes.set(nodeName, {
       name: nodeName, uses: n.uses, params: n.params ?? {}, inputs: n.inputs ?? {},
       ...(n.description !== undefined ? { description: n.description } : {}),
+      ...(n.resources ? { resources: n.resources as Resources } : {}),
       origin: { src, path: ["nodes", nodeName] },
     });
   }

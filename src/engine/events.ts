@@ -8,6 +8,8 @@ export type EngineEvent =
   | { readonly type: "stage-start"; readonly id: string; readonly fingerprint: string; readonly reason: string }
   | { readonly type: "stage-progress"; readonly id: string; readonly done: number; readonly total?: number; readonly note?: string }
   | { readonly type: "stage-log"; readonly id: string; readonly message: string }
+  /** From a cluster executor: submitted as job N, state changes, retries. */
+  | { readonly type: "stage-note"; readonly id: string; readonly message: string }
   | { readonly type: "stage-done"; readonly id: string; readonly fingerprint: string; readonly durationMs: number; readonly unchangedOutputs: boolean; readonly resumedFrom?: number }
   /** A rerun with an unchanged fingerprint produced different outputs: the stage is not deterministic. */
   | { readonly type: "nondeterministic"; readonly id: string; readonly fingerprint: string; readonly outputs: readonly string[] }

@@ -13,6 +13,8 @@ import { runStage, type StageHooks, type StageJob, type StageResult } from "./st
 import { acquire } from "./lock.js";
 import { hostName, type RunRecord, type RunStage, type StageRecord, type Store } from "./store.js";
 import { LCL_ROOT, type Workspace } from "./workspace.js";
+import type { RemoteExecutor } from "./executors/remote.js";
+import { mergeResources } from "./resources.js";
 
 /**
  * Runs a graph: every instance waits for its upstream, computes its Merkle key, and either reuses
@@ -32,6 +34,8 @@ export interface RunOptions {
   readonly verbose?: boolean;
   /** Run every stage in its own process (default: only kinds that declare `isolation: "process"`). */
   readonly isolate?: boolean;
+  /** Send stages to a cluster scheduler instead of running them here (`--executor slurm`); leases and caching stay in the driver. */
+  readonly remote?: RemoteExecutor;
 }
 
 /** What downstream stages and the run record need of a result (`failed`: a variant a tolerant join gets without output). */
@@ -207,6 +211,13 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
     progress: (done: number, total?: number, note?: string) => opts.onEvent({ type: "stage-progress", id: inst.id, done, ...(total !== undefined ? { total } : {}), ...(note ? { note } : {}) }),
     signal,
   };
+  if (opts.remote) {
+    // The job writes the record itself (on the node, into the shared store); the executor verifies it against `fp`.
+    return opts.remote.execute({
+      version: 1, workspace: registry.ws.root, experiment: graph.experiment, instance: inst.id, fingerprint: fp, kind: inst.kind.name,
+      modulePath: registry.modulePath(inst.kind.name)!, job, data, codeDetail, backend: backendLabel(opts.backend),
+    }, mergeResources(inst.kind.resources, graph.nodeDecls.get(inst.node)?.resources), hooks);
+  }
   const isolated = opts.isolate ?? inst.kind.isolation === "process";
   const result = isolated ? await runInChild(registry.modulePath(inst.kind.name)!, job, hooks) : await runStage(inst.kind, job, hooks);
   const finished = new Date();

@@ -1,6 +1,7 @@
 import { Schema } from "effect";
 import type { StageKind } from "../sdk/stage.js";
 import { experimentKeys, pipelineKeys, type PipelineDecl } from "./config.js";
+import { ResourcesSchema } from "./resources.js";
 
 /**
  * JSON Schemas for editors, generated from the stage kinds' param Schemas (the one source of
@@ -14,6 +15,9 @@ function paramsSchema(kind: StageKind, defs: Json): Json {
   const { required: _r, not: _n, ...rest } = doc.schema; // every param may be overridden on its own, so none is required here
   return { ...rest, type: ["object", "null"], properties: rest.properties ?? {}, additionalProperties: false, description: kind.description };
 }
+
+/** Scheduler hints (see resources.ts), for completion in pipelines/*.yaml. */
+const resourcesJson = { ...(Schema.toJsonSchemaDocument(ResourcesSchema).schema as Json), description: "cluster resources for this node (lcl run --executor slurm); not part of the fingerprint" };
 
 export function pipelineJsonSchema(kinds: readonly StageKind[]): Json {
   const defs: Json = {};
@@ -31,7 +35,7 @@ export function pipelineJsonSchema(kinds: readonly StageKind[]): Json {
       $schema: { type: "string" }, description: { type: "string" },
       nodes: { type: "object", additionalProperties: {
         type: "object", additionalProperties: false, required: ["uses"],
-        properties: Object.fromEntries(pipelineKeys.node.map((k) => [k, k === "uses" ? { enum: kinds.map((x) => x.name), description: "stage kind (a module in stages/)" } : {}])),
+        properties: Object.fromEntries(pipelineKeys.node.map((k) => [k, k === "uses" ? { enum: kinds.map((x) => x.name), description: "stage kind (a module in stages/)" } : k === "resources" ? resourcesJson : {}])),
         allOf: perKind,
       } },
     },

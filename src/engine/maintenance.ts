@@ -38,7 +38,7 @@ async function liveRuns(store: Store): Promise<string[]> {
   const dir = runsLockDir(store);
   const live: string[] = [];
   for (const e of await readdir(dir).catch(() => [] as string[])) {
-    if (e.includes(".stale-")) continue;
+    if (e.includes(".stale-") || e.endsWith(".break")) continue;
     const p = path.join(dir, e);
     if (await isStale(p)) await rm(p, { recursive: true, force: true });
     else live.push(e);
@@ -51,7 +51,7 @@ async function exists(p: string) { try { await stat(p); return true; } catch { r
 export interface GcReport {
   readonly keptRecords: number;
   readonly keptObjects: number;
-  readonly removed: readonly { readonly kind: "object" | "record" | "log" | "tmp" | "checkpoint"; readonly path: string; readonly bytes: number }[];
+  readonly removed: readonly { readonly kind: "object" | "record" | "log" | "tmp" | "checkpoint" | "job"; readonly path: string; readonly bytes: number }[];
   readonly freedBytes: number;
   readonly dryRun: boolean;
 }
@@ -95,10 +95,19 @@ export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number
     const st = await stat(p).catch(() => undefined);
     if (st && !rootFps.has(f.replace(/\.arrow$/, "")) && Date.now() - st.mtimeMs > 24 * hour) removed.push({ kind: "checkpoint", path: p, bytes: st.size });
   }
+  // Cluster job folders (spec, SLURM output, result) outlive a stage only when it failed or its driver died:
+  // kept a day for a look at the SLURM output, never while a job still holds the stage's execution lease.
+  const jobsDir = path.join(store.root, "jobs");
+  for (const f of await readdir(jobsDir).catch(() => [] as string[])) {
+    const p = path.join(jobsDir, f);
+    const st = await stat(p).catch(() => undefined);
+    const lease = path.join(store.locksDir, "exec", f);
+    if (st && Date.now() - st.mtimeMs > 24 * hour && (!(await exists(lease)) || (await isStale(lease)))) removed.push({ kind: "job", path: p, bytes: 0 });
+  }
   if (!opts.dryRun) {
     // Records before objects: a crash mid-gc leaves unreferenced objects (harmless), never a record without its objects.
-    for (const kind of ["record", "log", "object", "tmp", "checkpoint"] as const) {
-      for (const r of removed) if (r.kind === kind) await (kind === "tmp" ? rm(r.path, { recursive: true, force: true }) : unlink(r.path).catch(() => {}));
+    for (const kind of ["record", "log", "object", "tmp", "checkpoint", "job"] as const) {
+      for (const r of removed) if (r.kind === kind) await (kind === "tmp" || kind === "job" ? rm(r.path, { recursive: true, force: true }) : unlink(r.path).catch(() => {}));
     }
   }
   return { keptRecords, keptObjects, removed, freedBytes: removed.reduce((a, r) => a + r.bytes, 0), dryRun: opts.dryRun };

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { StageKind } from "../sdk/stage.js";
 import { ConfigError } from "./errors.js";
+import { checkResources } from "./resources.js";
 import { LCL_ROOT, type Workspace } from "./workspace.js";
 
 /**
@@ -66,5 +67,9 @@ function validateKind(k: unknown, entry: KindEntry): StageKind {
   if (!Number.isInteger(s.version)) throw problem("stage kind needs an integer `version`");
   if (typeof s.run !== "function") throw problem("stage kind needs a `run(ctx)` function");
   if (!s.params || !(typeof s.params === "object" || typeof s.params === "function") || !("ast" in s.params)) throw problem("stage kind needs `params`, an Effect Schema Struct (Schema.Struct({}) for none)");
+  if (s.resources !== undefined) {
+    const bad = checkResources(s.resources);
+    if (bad) throw problem(`resources: ${bad.replace(/^--/, "")}`);
+  }
   return s as StageKind;
 }

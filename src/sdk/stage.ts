@@ -1,6 +1,7 @@
 import type { Schema } from "effect";
 import type { Rng } from "./rng.js";
 import type { Checkpoints } from "../engine/checkpoint.js";
+import type { Resources } from "../engine/resources.js";
 import type { InputReaders, OutputWriters, Ports } from "./ports.js";
 
 export interface StageContext<P, I extends Ports, O extends Ports> {
@@ -64,6 +65,12 @@ export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = 
    * driver: no start-up cost, best for light stages). `lcl run --isolate` forces "process".
    */
   readonly isolation?: "inline" | "process";
+  /**
+   * What one instance needs on a cluster (`lcl run --executor slurm`): cpus, mem ("4G"), time
+   * ("2:00:00"), gpus, partition, extra sbatch options. Defaults; a pipeline node's `resources:`
+   * overrides them. Not part of the fingerprint.
+   */
+  readonly resources?: Resources;
   run(ctx: StageContext<S["Type"], I, O>): Promise<void>;
 }
 

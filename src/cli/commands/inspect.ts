@@ -4,6 +4,8 @@ import { renderDag, type DagFormat } from "../../engine/dag.js";
 import { NotFound } from "../../engine/errors.js";
 import { assess, type Assessment } from "../../engine/explain.js";
 import { decodeTable } from "../../engine/table/index.js";
+import { readJobState } from "../../engine/executors/remote.js";
+import * as os from "node:os";
 import type { StageRecord } from "../../engine/store.js";
 import { c, short, bytes, ms } from "../style.js";
 import { loadGraph, openSession, selectInstances } from "../session.js";
@@ -33,9 +35,11 @@ async function assessed(words: readonly string[], o: Common) {
 
 /** `lcl plan` / `lcl status`: every stage with its state and cause; plan lists only what would run. */
 export async function status(words: readonly string[], o: Common & { readonly planOnly: boolean }) {
-  const { graph, result } = await assessed(words, o);
+  const { s, graph, result } = await assessed(words, o);
   const list = [...result.values()].filter((a) => !o.planOnly || a.status !== "cached");
-  if (o.json) return print(JSON.stringify(list.map(({ ...a }) => ({ id: a.id, status: a.status, fingerprint: "fingerprint" in a ? a.fingerprint : undefined, causes: "causes" in a ? a.causes : [] })), null, 1));
+  // Stages sent to a cluster: the job id and the scheduler's last known state (kept until the stage succeeds).
+  const jobOf = (a: Assessment) => (a.status !== "cached" && "fingerprint" in a ? readJobState(s.store, a.fingerprint) : undefined);
+  if (o.json) return print(JSON.stringify(list.map(({ ...a }) => { const job = jobOf(a); return { id: a.id, status: a.status, fingerprint: "fingerprint" in a ? a.fingerprint : undefined, causes: "causes" in a ? a.causes : [], ...(job ? { job } : {}) }; }), null, 1));
   print(c.bold(`${graph.experiment}`) + c.dim(` (pipeline ${graph.pipeline}, ${graph.instances.size} stages)`));
   // Cached variants of a big sweep are collapsed per node; everything that needs attention is listed.
   const cachedByNode = new Map<string, Assessment[]>();
@@ -53,6 +57,13 @@ export async function status(words: readonly string[], o: Common & { readonly pl
     }
     print(`  ${badge(a).padEnd(20)} ${a.id}${"fingerprint" in a ? c.dim(` ${short(a.fingerprint)}`) : ""}`);
     if ("causes" in a) for (const cause of a.causes.slice(0, 6)) print(c.dim(`      ${cause}`));
+    const job = jobOf(a);
+    if (job) {
+      // A queued/running state from a driver that is gone is only the last thing it saw.
+      const orphan = job.driver.host === os.hostname() && !pidAlive(job.driver.pid) && !/^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|UNKNOWN)$/.test(job.state);
+      print(`      ${c.cyan(`${job.scheduler} job ${job.jobId} ${job.state}`)}${c.dim(`${job.reason ? ` (${job.reason})` : ""} · attempt ${job.attempt} · since ${job.updatedAt} · output ${job.output ?? "?"}`)}`
+        + (orphan ? c.yellow(` · last seen by lcl run pid ${job.driver.pid}, which has exited (check squeue -j ${job.jobId})`) : ""));
+    }
   }
   const counts = [...result.values()].reduce<Record<string, number>>((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {});
   print(c.dim(Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(", ")) + (o.planOnly && list.length === 0 ? c.green("  — nothing to run") : ""));
@@ -175,4 +186,8 @@ function countStatuses(stages: Readonly<Record<string, { status: string }>>) {
   const out: Record<string, number> = {};
   for (const st of Object.values(stages)) out[st.status] = (out[st.status] ?? 0) + 1;
   return out;
+}
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
 }

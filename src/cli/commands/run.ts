@@ -4,6 +4,9 @@ import { backendFor } from "../../engine/backend.js";
 import { StageFailed } from "../../engine/errors.js";
 import { runGraph } from "../../engine/executor.js";
 import { beginRun } from "../../engine/maintenance.js";
+import { UsageError } from "../../engine/errors.js";
+import { SlurmExecutor } from "../../engine/executors/slurm.js";
+import { checkResources, type Resources } from "../../engine/resources.js";
 import { makeReporter } from "../reporters.js";
 import { loadGraph, openSession, selectInstances } from "../session.js";
 
@@ -17,6 +20,14 @@ export interface RunArgs {
   readonly verbose: boolean;
   readonly quiet: boolean;
   readonly isolate: boolean;
+  /** Where stages run: here (default) or as SLURM jobs over a shared store. */
+  readonly executor?: "local" | "slurm";
+  /** SLURM defaults for stages whose kind and YAML say nothing. */
+  readonly resources?: Resources;
+  /** Further attempts for a cluster job that died without a result. */
+  readonly retries?: number;
+  /** Ready stages packed into one cluster job. */
+  readonly batch?: number;
 }
 
 /** `lcl run`: validate everything, then run only stale stages. Exit 1 if a stage failed. */
@@ -27,10 +38,30 @@ export const run = (a: RunArgs) => Effect.gen(function* () {
   const usesBackend = [...graph.instances.values()].some((i) => i.kind.usesBackend);
   const backend = yield* Effect.promise(() => backendFor(usesBackend, a.backend ?? (process.env.LCL_BACKEND || undefined)));
   const reporter = makeReporter({ quiet: a.quiet });
+  const badResources = a.resources && checkResources(a.resources);
+  if (badResources) return yield* Effect.fail(new UsageError({ message: badResources, fix: "see `lcl run --help`" }));
+  if (a.executor === "slurm" && a.isolate) return yield* Effect.fail(new UsageError({ message: "--isolate has no effect with --executor slurm (every stage already runs in its own job)", fix: "drop --isolate" }));
+  if (a.batch !== undefined && a.batch < 1) return yield* Effect.fail(new UsageError({ message: `--batch ${a.batch}: at least 1`, fix: "--batch 20 packs up to 20 ready stages into one job" }));
+  if (a.executor !== "slurm" && ((a.resources && Object.keys(a.resources).length) || a.retries !== undefined || a.batch !== undefined)) {
+    return yield* Effect.fail(new UsageError({ message: "--partition/--cpus/--mem/--time/--gpus/--sbatch/--retries/--batch apply to cluster jobs only", fix: "add --executor slurm" }));
+  }
+  const remote = a.executor === "slurm" ? new SlurmExecutor(s.store, {
+    ...(a.resources ? { defaults: a.resources } : {}), ...(a.retries !== undefined ? { retries: a.retries } : {}), ...(a.batch !== undefined ? { batch: a.batch } : {}),
+    ...(process.env.LCL_SLURM_POLL_MS ? { pollMs: Number(process.env.LCL_SLURM_POLL_MS) } : {}),
+    // Where nodes see Node or lcl under other paths than the login node: e.g. "/opt/node20/bin/node /shared/lcl/dist/cli.mjs".
+    ...(process.env.LCL_SLURM_COMMAND ? { command: process.env.LCL_SLURM_COMMAND.split(/\s+/).filter(Boolean) } : {}),
+    onNote: (id, message) => reporter({ type: "stage-note", id, message }),
+  }) : undefined;
   const runLease = yield* Effect.promise(() => beginRun(s.store, `${process.pid}-${Date.now()}`, (m) => process.stderr.write(m + "\n")));
   const record = yield* runGraph(s.ws, s.store, s.registry, graph, {
-    jobs: a.jobs ?? os.availableParallelism(), keepGoing: a.keepGoing, force, backend, argv: process.argv.slice(2), onEvent: reporter, verbose: a.verbose, ...(a.isolate ? { isolate: true } : {}),
-  }).pipe(Effect.ensuring(Effect.promise(() => runLease.release())));
+    // On a cluster the scheduler decides what runs at once; --jobs caps how many jobs are queued.
+    jobs: a.jobs ?? (remote ? 256 : os.availableParallelism()), keepGoing: a.keepGoing, force, backend, argv: process.argv.slice(2), onEvent: reporter, verbose: a.verbose,
+    ...(a.isolate ? { isolate: true } : {}), ...(remote ? { remote } : {}),
+  }).pipe(
+    // Ctrl-C (or any exit): jobs still queued or running are cancelled, and we wait for scancel.
+    Effect.ensuring(Effect.promise(() => remote?.shutdown() ?? Promise.resolve())),
+    Effect.ensuring(Effect.promise(() => runLease.release())),
+  );
   if (record.status === "interrupted") process.exitCode = 130;
   else if (record.status === "failed") {
     const failed = Object.entries(record.stages).filter(([, x]) => x.status === "failed");

@@ -1,0 +1,65 @@
+import { defineStage, port, Schema, tensorflow } from "lcl";
+import { readRecording, NEURONS_COLUMNS, RESPONSES_COLUMNS, STIMULI_COLUMNS } from "../src/neural/recordings.js";
+import type { CoreArchitecture } from "../src/model/readout/core.js";
+import { encoderData, fitEncoder, loadCore, makeReadouts, modelTensors, type Model } from "../src/model/readout/encoder.js";
+import { dataParams, fitParams, readoutParams } from "../src/model/readout/params.js";
+import { CURVE_COLUMNS, NEURON_COLUMNS, report, SUMMARY_COLUMNS } from "../src/model/readout/report.js";
+
+/**
+ * Lurz et al.'s transfer (science.md §2.4): the core of a model trained on other animals, loaded
+ * without its readouts and frozen (`detach_core`: no Laplace term, no gradient, BatchNorm in
+ * evaluation mode); only a new readout is fitted on the new animal, with the same loss,
+ * regulariser and early stopping. The core's features are computed once, so this is cheap.
+ */
+interface EncoderArch { format: "lurz-encoder"; core: CoreArchitecture; animals: string[]; image_mean: number; image_std: number }
+
+export default defineStage({
+  name: "readout-transfer",
+  version: 1,
+  description: "A frozen core from gaussian-readout (trained on other animals) + a new Gaussian or factorized readout fitted on a new animal.",
+  isolation: "process",
+  usesBackend: true,
+  params: Schema.Struct({ ...dataParams, ...readoutParams, ...fitParams }),
+  inputs: {
+    stimuli: port.table(STIMULI_COLUMNS), responses: port.table(RESPONSES_COLUMNS), neurons: port.table(NEURONS_COLUMNS),
+    model: port.tensors({ description: "a gaussian-readout model (its core.* is used)" }),
+    architecture: port.json({ description: "that model's architecture" }),
+  },
+  outputs: {
+    model: port.tensors({ description: "core.* (frozen, as loaded) and the new readout.<animal>.*" }),
+    neurons: port.table(NEURON_COLUMNS, { format: "parquet" }),
+    summary: port.table(SUMMARY_COLUMNS, { format: "parquet", volatile: ["wall_s"] }),
+    curve: port.table(CURVE_COLUMNS, { format: "parquet", volatile: ["wall_s"] }),
+  },
+  async run(ctx) {
+    const p = ctx.params;
+    const t0 = performance.now();
+    const ea = (await ctx.inputs.architecture.read()) as EncoderArch;
+    if (ea?.format !== "lurz-encoder") throw new Error("input architecture: not a gaussian-readout model; wire it to a gaussian-readout node's 'architecture' output");
+    const rec = readRecording({ stimuli: await ctx.inputs.stimuli.read(), responses: await ctx.inputs.responses.read(), neurons: await ctx.inputs.neurons.read() });
+    if (rec.stimuli.height !== ea.core.height || rec.stimuli.width !== ea.core.width) throw new Error(`stimuli are ${rec.stimuli.width}×${rec.stimuli.height} px, the core was trained on ${ea.core.width}×${ea.core.height}`);
+    const overlap = (p.animals.length ? p.animals : [...new Set(rec.neurons.animal ?? [""])]).filter((a) => ea.animals.includes(a));
+    if (overlap.length) ctx.log(`note: animal(s) ${overlap.join(", ")} were also used to train the core`);
+    const data = encoderData(rec, { animals: p.animals, trainImages: p.train_images, offset: p.offset, imageStats: { mean: ea.image_mean, std: ea.image_std } });
+    ctx.log(`${data.animals.map((a) => a.name).join(", ")}: ${data.animals.reduce((a, x) => a + x.neuronIds.length, 0)} neurons, ${data.trainIdx.length} train images; core from ${ea.animals.join(", ")}`);
+    const tf = await tensorflow(ctx.backend);
+    const rng = ctx.rng.fork(`seed:${p.seed}`);
+    const m: Model = {
+      core: { vars: loadCore(tf, await ctx.inputs.model.read(), ea.core), arch: ea.core, frozen: true },
+      readouts: makeReadouts(tf, data, ea.core, { kind: p.readout, initMuRange: p.init_mu_range, initSigma: p.init_sigma, gridPredictor: p.grid_predictor }, p.batch, rng.fork("readouts")),
+    };
+    const fit = await fitEncoder(tf, m, data, {
+      batch: p.batch, lr: p.lr, maxEpochs: p.max_epochs, patience: p.patience, lrDecaySteps: p.lr_decay_steps, lrDecayFactor: p.lr_decay_factor,
+      minLr: p.min_lr, tolerance: p.tolerance, gammaReadout: p.gamma_readout, gammaInput: 0, seed: rng.fork("batches").int(2 ** 31),
+    }, { progress: ctx.progress, log: ctx.log, signal: ctx.signal });
+    const out = report(tf, m, ea.core, data, fit, { label: p.label, readout: p.readout, core: `transferred(${ea.animals.join(",")})`, fevThreshold: p.fev_threshold, wallS: (performance.now() - t0) / 1000 });
+    await ctx.outputs.model.write(modelTensors(m, data.animals.map((a) => a.name)));
+    await ctx.outputs.neurons.write(out.neurons);
+    await ctx.outputs.summary.write(out.summary);
+    await ctx.outputs.curve.write(out.curve);
+    for (const [k, v] of Object.entries(out.metrics)) if (Number.isFinite(v)) ctx.metric(k, v);
+    ctx.log(`test: fraction oracle ${out.metrics.fraction_oracle!.toFixed(3)}, correlation ${out.metrics.correlation!.toFixed(3)}, FEVE ${out.metrics.feve!.toFixed(3)}`);
+    for (const r of m.readouts) r.dispose();
+    for (const v of Object.values(m.core.vars)) v.dispose();
+  },
+});

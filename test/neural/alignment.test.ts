@@ -48,7 +48,6 @@ describe("alignment stages on a known model (in silico)", () => {
     // An energy-pooled layer 1 responds to the amplitude spectrum, which texture and noise share.
     const t = (await metrics("a", "texture")).texture!;
     expect(Math.abs(t.mi_l1!)).toBeLessThan(0.1);
-    for (const k of ["decode_l1", "decode_l2"]) { expect(t[k]).toBeGreaterThanOrEqual(0); expect(t[k]).toBeLessThanOrEqual(1); }
   });
 
   it("as trial noise shrinks the ceiling rises to 1 and the generating layer's ceiled score approaches 1 (PLS with as many components as features = least squares)", async () => {

@@ -1,9 +1,9 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
 import { readRecording, NEURONS_COLUMNS, RESPONSES_COLUMNS, STIMULI_COLUMNS } from "../src/neural/recordings.js";
 import { coreArchitecture, initCore } from "../src/model/readout/core.js";
-import { encoderData, fitEncoder, makeReadouts, modelTensors, type Model } from "../src/model/readout/encoder.js";
-import { dataParams, fitParams, readoutParams } from "../src/model/readout/params.js";
-import { CURVE_COLUMNS, NEURON_COLUMNS, report, SUMMARY_COLUMNS } from "../src/model/readout/report.js";
+import { encoderData, fitEncoder, makeReadouts, type Model } from "../src/model/readout/encoder.js";
+import { dataParams, fitOptionsOf, fitParams, readoutParams } from "../src/model/readout/params.js";
+import { CURVE_COLUMNS, NEURON_COLUMNS, report, SUMMARY_COLUMNS, writeFit } from "../src/model/readout/report.js";
 
 /**
  * Lurz et al. 2021's model trained from scratch (science.md §2.2–2.5): a shared conv core and one
@@ -52,20 +52,10 @@ export default defineStage({
       core: { vars: initCore(tf, arch, rng.fork("core")), arch, frozen: false },
       readouts: makeReadouts(tf, data, arch, { kind: p.readout, initMuRange: p.init_mu_range, initSigma: p.init_sigma, gridPredictor: p.grid_predictor }, p.batch, rng.fork("readouts")),
     };
-    const fit = await fitEncoder(tf, m, data, {
-      batch: p.batch, lr: p.lr, maxEpochs: p.max_epochs, patience: p.patience, lrDecaySteps: p.lr_decay_steps, lrDecayFactor: p.lr_decay_factor,
-      minLr: p.min_lr, tolerance: p.tolerance, gammaReadout: p.gamma_readout, gammaInput: p.gamma_input, seed: rng.fork("batches").int(2 ** 31),
-    }, { progress: ctx.progress, log: ctx.log, signal: ctx.signal });
+    const fit = await fitEncoder(tf, m, data, fitOptionsOf(p, p.gamma_input, rng.fork("batches").int(2 ** 31)), { progress: ctx.progress, log: ctx.log, signal: ctx.signal });
     const out = report(tf, m, arch, data, fit, { label: p.label, readout: p.readout, core: "trained", fevThreshold: p.fev_threshold, wallS: (performance.now() - t0) / 1000 });
     const names = data.animals.map((a) => a.name);
-    await ctx.outputs.model.write(modelTensors(m, names));
     await ctx.outputs.architecture.write({ format: "lurz-encoder", version: 1, core: arch, readout: p.readout, grid_predictor: p.grid_predictor, animals: names, image_mean: data.imageMean, image_std: data.imageStd });
-    await ctx.outputs.neurons.write(out.neurons);
-    await ctx.outputs.summary.write(out.summary);
-    await ctx.outputs.curve.write(out.curve);
-    for (const [k, v] of Object.entries(out.metrics)) if (Number.isFinite(v)) ctx.metric(k, v);
-    ctx.log(`test: fraction oracle ${out.metrics.fraction_oracle!.toFixed(3)}, correlation ${out.metrics.correlation!.toFixed(3)}, FEVE ${out.metrics.feve!.toFixed(3)}`);
-    for (const r of m.readouts) r.dispose();
-    for (const v of Object.values(m.core.vars)) v.dispose();
+    await writeFit(ctx.outputs, ctx, m, names, out);
   },
 });

@@ -1,9 +1,9 @@
 import { defineStage, port, Schema, tensorflow } from "lcl";
 import { readRecording, NEURONS_COLUMNS, RESPONSES_COLUMNS, STIMULI_COLUMNS } from "../src/neural/recordings.js";
 import type { CoreArchitecture } from "../src/model/readout/core.js";
-import { encoderData, fitEncoder, loadCore, makeReadouts, modelTensors, type Model } from "../src/model/readout/encoder.js";
-import { dataParams, fitParams, readoutParams } from "../src/model/readout/params.js";
-import { CURVE_COLUMNS, NEURON_COLUMNS, report, SUMMARY_COLUMNS } from "../src/model/readout/report.js";
+import { encoderData, fitEncoder, loadCore, makeReadouts, type Model } from "../src/model/readout/encoder.js";
+import { dataParams, fitOptionsOf, fitParams, readoutParams } from "../src/model/readout/params.js";
+import { CURVE_COLUMNS, NEURON_COLUMNS, report, SUMMARY_COLUMNS, writeFit } from "../src/model/readout/report.js";
 
 /**
  * Lurz et al.'s transfer (science.md §2.4): the core of a model trained on other animals, loaded
@@ -48,18 +48,8 @@ export default defineStage({
       core: { vars: loadCore(tf, await ctx.inputs.model.read(), ea.core), arch: ea.core, frozen: true },
       readouts: makeReadouts(tf, data, ea.core, { kind: p.readout, initMuRange: p.init_mu_range, initSigma: p.init_sigma, gridPredictor: p.grid_predictor }, p.batch, rng.fork("readouts")),
     };
-    const fit = await fitEncoder(tf, m, data, {
-      batch: p.batch, lr: p.lr, maxEpochs: p.max_epochs, patience: p.patience, lrDecaySteps: p.lr_decay_steps, lrDecayFactor: p.lr_decay_factor,
-      minLr: p.min_lr, tolerance: p.tolerance, gammaReadout: p.gamma_readout, gammaInput: 0, seed: rng.fork("batches").int(2 ** 31),
-    }, { progress: ctx.progress, log: ctx.log, signal: ctx.signal });
+    const fit = await fitEncoder(tf, m, data, fitOptionsOf(p, 0, rng.fork("batches").int(2 ** 31)), { progress: ctx.progress, log: ctx.log, signal: ctx.signal });
     const out = report(tf, m, ea.core, data, fit, { label: p.label, readout: p.readout, core: `transferred(${ea.animals.join(",")})`, fevThreshold: p.fev_threshold, wallS: (performance.now() - t0) / 1000 });
-    await ctx.outputs.model.write(modelTensors(m, data.animals.map((a) => a.name)));
-    await ctx.outputs.neurons.write(out.neurons);
-    await ctx.outputs.summary.write(out.summary);
-    await ctx.outputs.curve.write(out.curve);
-    for (const [k, v] of Object.entries(out.metrics)) if (Number.isFinite(v)) ctx.metric(k, v);
-    ctx.log(`test: fraction oracle ${out.metrics.fraction_oracle!.toFixed(3)}, correlation ${out.metrics.correlation!.toFixed(3)}, FEVE ${out.metrics.feve!.toFixed(3)}`);
-    for (const r of m.readouts) r.dispose();
-    for (const v of Object.values(m.core.vars)) v.dispose();
+    await writeFit(ctx.outputs, ctx, m, data.animals.map((a) => a.name), out);
   },
 });

@@ -28,3 +28,11 @@ export const fitParams = {
   seed: param.int({ default: 0, min: 0 }),
   label: param.string({ default: "", description: "name of this arm in summaries" }),
 };
+
+type FitParamValues = { [K in "batch" | "lr" | "max_epochs" | "patience" | "lr_decay_steps" | "lr_decay_factor" | "min_lr" | "tolerance" | "gamma_readout"]: number };
+
+/** The fit options of a readout stage's params; `gammaInput` is 0 for a frozen core (no Laplace term). */
+export const fitOptionsOf = (p: FitParamValues, gammaInput: number, seed: number) => ({
+  batch: p.batch, lr: p.lr, maxEpochs: p.max_epochs, patience: p.patience, lrDecaySteps: p.lr_decay_steps, lrDecayFactor: p.lr_decay_factor,
+  minLr: p.min_lr, tolerance: p.tolerance, gammaReadout: p.gamma_readout, gammaInput, seed,
+});

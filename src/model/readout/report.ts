@@ -1,7 +1,8 @@
 import { pearson } from "../../metrics/ceiling.js";
 import type { Tf } from "../../compute/backend.js";
 import type { CoreArchitecture } from "./core.js";
-import { evaluate, learnedRfs, type Curve, type EncoderData, type Model } from "./encoder.js";
+import type { TensorSet } from "../../sdk/ports.js";
+import { evaluate, learnedRfs, modelTensors, type Curve, type EncoderData, type Model } from "./encoder.js";
 
 /**
  * What the readout stages write: per neuron scores and learned RF centres, one summary row (the
@@ -70,4 +71,23 @@ export function report(tf: Tf, m: Model, arch: CoreArchitecture, data: EncoderDa
   const metrics: Record<string, number> = { fraction_oracle: pooled.fractionOracle, correlation: pooled.meanCorrelation, feve: pooled.meanFeve, oracle: mean(pooled.oracle), best_epoch: fit.bestEpoch };
   if (rec) Object.assign(metrics, { mu_error: rec.error, mu_error_chance: rec.chance, mu_r: rec.r, mu_within: rec.within, mu_within_chance: rec.withinChance });
   return { neurons: { ...rows, correlation: Float64Array.from(rows.correlation), oracle: Float64Array.from(rows.oracle), fev: Float64Array.from(rows.fev), feve: Float64Array.from(rows.feve), mu_x: Float64Array.from(rows.mu_x), mu_y: Float64Array.from(rows.mu_y), rf_x: Float64Array.from(rows.rf_x), rf_y: Float64Array.from(rows.rf_y) }, summary, curve, metrics };
+}
+
+interface Writer<T> { write(v: T): Promise<void> }
+type Columns = Record<string, unknown>;
+
+/** Write a fitted arm's outputs and metrics, log its headline numbers, free its variables. */
+export async function writeFit(
+  outputs: { model: Writer<TensorSet>; neurons: Writer<Columns>; summary: Writer<Columns>; curve: Writer<Columns> },
+  io: { metric(name: string, v: number): void; log(m: string): void },
+  m: Model, animals: readonly string[], out: ReturnType<typeof report>,
+): Promise<void> {
+  await outputs.model.write(modelTensors(m, animals));
+  await outputs.neurons.write(out.neurons);
+  await outputs.summary.write(out.summary);
+  await outputs.curve.write(out.curve);
+  for (const [k, v] of Object.entries(out.metrics)) if (Number.isFinite(v)) io.metric(k, v);
+  io.log(`test: fraction oracle ${out.metrics.fraction_oracle!.toFixed(3)}, correlation ${out.metrics.correlation!.toFixed(3)}, FEVE ${out.metrics.feve!.toFixed(3)}`);
+  for (const r of m.readouts) r.dispose();
+  for (const v of Object.values(m.core.vars)) v.dispose();
 }

@@ -1,5 +1,6 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
-import { ceiled, gramCoordinates, internalConsistency, plsPredictivity, publicPrivate, selectRows, type Normalization } from "../src/metrics/predictivity.js";
+import { internalConsistency } from "../src/metrics/ceiling.js";
+import { ceiled, gramCoordinates, plsPredictivity, publicPrivate, selectRows, type Normalization } from "../src/metrics/predictivity.js";
 import { matrix } from "../src/metrics/pls.js";
 import { stimulusResponses } from "../src/model/features.js";
 import { meanResponses, NEURONS_COLUMNS, readRecording, RESPONSES_COLUMNS, STIMULI_COLUMNS, type Recording } from "../src/neural/recordings.js";

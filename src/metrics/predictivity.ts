@@ -1,5 +1,5 @@
 import type { Rng } from "../sdk/rng.js";
-import { pearson, spearmanBrown, stratifiedShuffleSplit } from "./ceiling.js";
+import { median, pearson, stratifiedShuffleSplit } from "./ceiling.js";
 import { fitPls, matrix, predictPls, type Matrix } from "./pls.js";
 
 /**
@@ -46,7 +46,6 @@ const rowsOf = (m: Matrix, idx: readonly number[]) => {
   return matrix(idx.length, m.cols, out);
 };
 
-const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b), m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 
 export interface Predictivity {
   /** Mean over splits of the median over neurons of test-set Pearson r. */
@@ -81,41 +80,6 @@ export function plsPredictivity(X: Matrix, Y: Matrix, labels: readonly string[],
   const raw = scores.reduce((a, b) => a + b, 0) / scores.length;
   const sd = Math.sqrt(scores.reduce((a, b) => a + (b - raw) ** 2, 0) / Math.max(1, scores.length - 1));
   return { raw, sem: sd / Math.sqrt(scores.length), perNeuron, splits: scores };
-}
-
-/**
- * Brain-Score's internal-consistency ceiling: `splits` random halvings of the repetitions
- * (shared by all neurons), per neuron the Pearson r across stimuli between the halves' means,
- * Spearman–Brown corrected; median over neurons, mean over splits. `trials` is S × N × R
- * (NaN = missing trial, left out of its half's mean).
- */
-export function internalConsistency(trials: Float64Array, S: number, N: number, R: number, rng: Rng, splits = 10): { ceiling: number; perNeuron: Float64Array } {
-  if (R < 2) throw new Error("the split-half ceiling needs ≥ 2 repetitions per stimulus; this recording has 1");
-  const perNeuron = new Float64Array(N), values: number[] = [];
-  for (let k = 0; k < splits; k++) {
-    const order = Array.from({ length: R }, (_, i) => i);
-    for (let i = R - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j]!, order[i]!]; }
-    const inA = new Uint8Array(R);
-    order.slice(0, R >> 1).forEach((r) => { inA[r] = 1; });
-    const rs: number[] = [];
-    for (let n = 0; n < N; n++) {
-      const a = new Float64Array(S), b = new Float64Array(S);
-      for (let s = 0; s < S; s++) {
-        let sa = 0, ca = 0, sb = 0, cb = 0;
-        for (let r = 0; r < R; r++) {
-          const v = trials[(s * N + n) * R + r]!;
-          if (Number.isNaN(v)) continue;
-          if (inA[r]) { sa += v; ca++; } else { sb += v; cb++; }
-        }
-        a[s] = ca ? sa / ca : NaN; b[s] = cb ? sb / cb : NaN;
-      }
-      const keep = Array.from({ length: S }, (_, s) => s).filter((s) => !Number.isNaN(a[s]!) && !Number.isNaN(b[s]!));
-      const r = spearmanBrown(pearson(keep.map((s) => a[s]!), keep.map((s) => b[s]!)));
-      rs.push(r); perNeuron[n]! += r / splits;
-    }
-    values.push(median(rs));
-  }
-  return { ceiling: values.reduce((x, y) => x + y, 0) / values.length, perNeuron };
 }
 
 /** How raw r and ceiling c combine; Brain-Score's history (science.md §3.2.8). Default: r²/c (Brain-Score 2.0). */

@@ -181,12 +181,6 @@ export function meanResponses(rec: Recording): Float64Array {
   return out;
 }
 
-/** One neuron's trials as [repetition][stimulus] (NaN where missing), for split-half ceilings. */
-export function trialsOf(rec: Recording, neuron: number): Float64Array[] {
-  const S = rec.stimuli.ids.length, N = rec.neurons.ids.length, R = rec.repetitions;
-  return Array.from({ length: R }, (_, r) => Float64Array.from({ length: S }, (_, s) => rec.trials[(s * N + neuron) * R + r]!));
-}
-
 /** Columns for the three tables (STIMULI_ALL, RESPONSES_COLUMNS, NEURONS_ALL): the inverse of readRecording. */
 export function recordingTables(rec: Recording) {
   const { stimuli: st, neurons: ns } = rec;

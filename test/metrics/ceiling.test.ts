@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pearson, spearmanBrown, splitHalfCeiling, stratifiedShuffleSplit } from "../../src/metrics/ceiling.js";
+import { internalConsistency, pearson, spearmanBrown, stratifiedShuffleSplit } from "../../src/metrics/ceiling.js";
 import { makeRng } from "../../src/sdk/rng.js";
 
 describe("ceilings and splits", () => {
@@ -14,7 +14,8 @@ describe("ceilings and splits", () => {
   it("the split-half ceiling rises towards 1 as trial noise falls, and matches the theoretical reliability", () => {
     const rng = makeRng(1), S = 400, R = 8;
     const signal = Array.from({ length: S }, () => rng.normal());
-    const ceiling = (noise: number) => splitHalfCeiling(Array.from({ length: R }, () => signal.map((v) => v + noise * rng.normal())), makeRng(2), 20);
+    // one neuron: trials S × 1 × R
+    const ceiling = (noise: number) => internalConsistency(Float64Array.from({ length: S * R }, (_, k) => signal[Math.floor(k / R)]! + noise * rng.normal()), S, 1, R, makeRng(2), 20).ceiling;
     const [hi, mid, lo] = [ceiling(0.1), ceiling(1), ceiling(3)];
     expect(hi).toBeGreaterThan(0.99);
     expect(hi).toBeGreaterThan(mid);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { tableFromColumns } from "../../src/engine/table/build.js";
 import { expectedReliability, poisson, simulateTrials } from "../../src/neural/in-silico.js";
 import { NEURONS_ALL, readRecording, recordingTables, RESPONSES_COLUMNS, STIMULI_ALL, type Recording } from "../../src/neural/recordings.js";
-import { splitHalfCeiling } from "../../src/metrics/ceiling.js";
+import { internalConsistency } from "../../src/metrics/ceiling.js";
 import { makeRng } from "../../src/sdk/rng.js";
 
 const tiny = (): Recording => {
@@ -69,10 +69,8 @@ describe("in-silico neurons", () => {
     const rates = Float64Array.from({ length: S * N }, () => 2 + 6 * rng.next());
     const trials = simulateTrials(rates, S, N, R, rng.fork("trials"));
     const known = expectedReliability(rates, S, N, R);
-    for (let n = 0; n < N; n++) {
-      const reps = Array.from({ length: R }, (_, r) => Float64Array.from({ length: S }, (_, s) => trials[(s * N + n) * R + r]!));
-      expect(Math.abs(splitHalfCeiling(reps, rng.fork(`c${n}`)) - known[n]!)).toBeLessThan(0.06);
-    }
+    const { perNeuron } = internalConsistency(trials, S, N, R, rng.fork("ceiling"));
+    for (let n = 0; n < N; n++) expect(Math.abs(perNeuron[n]! - known[n]!)).toBeLessThan(0.06);
   });
 });
 

@@ -1,5 +1,5 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
-import { readRecording, NEURONS_COLUMNS, RESPONSES_COLUMNS, STIMULI_COLUMNS } from "../src/neural/recordings.js";
+import { readRecordingInputs, recordingInputs } from "../src/neural/recordings.js";
 import { coreArchitecture, initCore } from "../src/model/readout/core.js";
 import { encoderData, fitEncoder, makeReadouts, type Model } from "../src/model/readout/encoder.js";
 import { dataParams, fitOptionsOf, fitParams, readoutParams } from "../src/model/readout/params.js";
@@ -30,7 +30,7 @@ export default defineStage({
     ...readoutParams,
     ...fitParams,
   }),
-  inputs: { stimuli: port.table(STIMULI_COLUMNS), responses: port.table(RESPONSES_COLUMNS), neurons: port.table(NEURONS_COLUMNS) },
+  inputs: recordingInputs(),
   outputs: {
     model: port.tensors({ description: "core.* (weights, BatchNorm) and readout.<animal>.* at the best validation epoch" }),
     architecture: port.json({ description: "core architecture, readout kind, animals, image normalisation" }),
@@ -42,7 +42,7 @@ export default defineStage({
     const p = ctx.params;
     if (p.hidden_kernel % 2 === 0) throw new Error(`hidden_kernel ${p.hidden_kernel}: must be odd ("same" padding)`);
     const t0 = performance.now();
-    const rec = readRecording({ stimuli: await ctx.inputs.stimuli.read(), responses: await ctx.inputs.responses.read(), neurons: await ctx.inputs.neurons.read() });
+    const rec = await readRecordingInputs(ctx.inputs);
     const data = encoderData(rec, { animals: p.animals, trainImages: p.train_images, offset: p.offset });
     ctx.log(`${data.animals.length} animal(s), ${data.animals.reduce((a, x) => a + x.neuronIds.length, 0)} neurons; ${data.trainIdx.length} train, ${data.valIdx.length} validation, ${data.testIdx.length} test images (${rec.repetitions} repetitions)`);
     const tf = await tensorflow(ctx.backend);

@@ -1,7 +1,7 @@
 import { defineStage, param, port, Schema } from "lcl";
 import { animalDrive, animalNeurons, cropImages, featureBank } from "../src/neural/gabor-population.js";
 import { expectedReliability, simulateTrials, toRates } from "../src/neural/in-silico.js";
-import { NEURONS_ALL, recordingTables, RESPONSES_COLUMNS, STIMULI_ALL } from "../src/neural/recordings.js";
+import { recordingOutputs, writeRecording } from "../src/neural/recordings.js";
 
 /**
  * In-silico "mice" for the Lurz readout (science.md §4.2): grey crops of natural photos, and K
@@ -37,9 +37,7 @@ export default defineStage({
   }),
   inputs: { pixels: port.table({ id: "utf8", width: "int32", height: "int32", luminance: { list: "float32" } }, { description: "natural-images' luminance images" }) },
   outputs: {
-    stimuli: port.table(STIMULI_ALL, { description: "recordings format: crops with tier train/validation/test" }),
-    responses: port.table(RESPONSES_COLUMNS, { description: "recordings format: one row per trial" }),
-    neurons: port.table(NEURONS_ALL, { description: "recordings format: animal, cortex_x/cortex_y, true RF centre rf_x/rf_y in [−1, 1]" }),
+    ...recordingOutputs({ stimuli: "recordings format: crops with tier train/validation/test", neurons: "recordings format: animal, cortex_x/cortex_y, true RF centre rf_x/rf_y in [−1, 1]" }),
     truth: port.table({ neuron_id: "utf8", animal: "utf8", kind: "utf8", feature: "int32", theta: "float64", wavelength: "float64", reliability: "float64" },
       { format: "parquet", description: "each neuron's generating feature and the closed-form reliability of its test-repetition mean" }),
     maps: port.json({ description: "each animal's retinotopic map rf ≈ A·cortex + b" }),
@@ -79,18 +77,15 @@ export default defineStage({
     for (let s = 0; s < p.train + p.validation; s++) for (let n = 0; n < N; n++) for (let r = 1; r < R; r++) all[(s * N + n) * R + r] = NaN;
     const testRates = rates.subarray((p.train + p.validation) * N);
     const reliability = expectedReliability(testRates, p.test, N, R);
-    const tables = recordingTables({
+    await writeRecording(ctx.outputs, {
       stimuli: { ids, width: W, height: H, pixels: images, tier },
       neurons: { ids: nid, region, animal, cortex, rf }, repetitions: R, trials: all,
     });
-    await ctx.outputs.stimuli.write(tables.stimuli);
-    await ctx.outputs.responses.write(tables.responses);
-    await ctx.outputs.neurons.write(tables.neurons);
     await ctx.outputs.truth.write({ ...truth, reliability });
     await ctx.outputs.maps.write(maps);
     const sorted = [...reliability].sort((a, b) => a - b);
     ctx.metric("median_reliability", sorted[sorted.length >> 1]!);
     ctx.metric("neurons", N);
-    ctx.metric("trials", tables.responses.response.length);
+    ctx.metric("trials", all.reduce((n, v) => (Number.isNaN(v) ? n : n + 1), 0));
   },
 });

@@ -2,7 +2,7 @@ import { defineStage, param, port, Schema, tensorflow } from "lcl";
 import { stimulusResponses } from "../src/model/features.js";
 import { parseFrontendArchitecture } from "../src/model/frontend.js";
 import { expectedReliability, simulateTrials, toRates } from "../src/neural/in-silico.js";
-import { NEURONS_ALL, readStimuli, recordingTables, RESPONSES_COLUMNS, STIMULI_ALL, STIMULI_COLUMNS } from "../src/neural/recordings.js";
+import { readStimuli, recordingOutputs, STIMULI_COLUMNS, writeRecording } from "../src/neural/recordings.js";
 
 /**
  * A recording with known ground truth: each "neuron" is one unit of a known layer of a
@@ -26,9 +26,7 @@ export default defineStage({
   }),
   inputs: { stimuli: port.table(STIMULI_COLUMNS), frontend: port.tensors(), architecture: port.json() },
   outputs: {
-    stimuli: port.table(STIMULI_ALL, { description: "recordings format: the stimuli, passed through" }),
-    responses: port.table(RESPONSES_COLUMNS, { description: "recordings format: one row per trial" }),
-    neurons: port.table(NEURONS_ALL, { description: "recordings format: region; rf_x/rf_y = true RF centre in [−1, 1]" }),
+    ...recordingOutputs({ stimuli: "recordings format: the stimuli, passed through", neurons: "recordings format: region; rf_x/rf_y = true RF centre in [−1, 1]" }),
     truth: port.table({ neuron_id: "utf8", region: "utf8", layer: "int32", channel: "int32", row: "int32", col: "int32", reliability: "float64" },
       { format: "parquet", description: "which unit each neuron is, and the closed-form reliability of its repetition mean" }),
   },
@@ -70,10 +68,7 @@ export default defineStage({
     const rates = toRates(drive, S, N, p.mean_rate);
     const trials = simulateTrials(rates, S, N, p.repetitions, ctx.rng.fork("trials"));
     const reliability = expectedReliability(rates, S, N, p.repetitions);
-    const t = recordingTables({ stimuli: stim, neurons: { ids, region, rf }, repetitions: p.repetitions, trials });
-    await ctx.outputs.stimuli.write(t.stimuli);
-    await ctx.outputs.responses.write(t.responses);
-    await ctx.outputs.neurons.write(t.neurons);
+    await writeRecording(ctx.outputs, { stimuli: stim, neurons: { ids, region, rf }, repetitions: p.repetitions, trials });
     await ctx.outputs.truth.write({ ...truth, layer: Int32Array.from(truth.layer), channel: Int32Array.from(truth.channel), row: Int32Array.from(truth.row), col: Int32Array.from(truth.col), reliability });
     p.regions.forEach((name, g) => {
       const r = Array.from(reliability.subarray(g * p.neurons, (g + 1) * p.neurons)).sort((a, b) => a - b);

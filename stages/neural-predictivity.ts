@@ -3,7 +3,7 @@ import { internalConsistency } from "../src/metrics/ceiling.js";
 import { ceiled, gramCoordinates, plsPredictivity, publicPrivate, selectRows, type Normalization } from "../src/metrics/predictivity.js";
 import { matrix } from "../src/metrics/pls.js";
 import { stimulusResponses } from "../src/model/features.js";
-import { meanResponses, NEURONS_COLUMNS, readRecording, RESPONSES_COLUMNS, STIMULI_COLUMNS, type Recording } from "../src/neural/recordings.js";
+import { meanResponses, readRecordingInputs, recordingInputs, type Recording } from "../src/neural/recordings.js";
 
 /**
  * Brain-Score-style neural predictivity of a front-end's layers for each recorded region
@@ -31,7 +31,7 @@ export default defineStage({
     ceiling_splits: param.int({ default: 10, min: 1, max: 100, description: "split-half ceiling splits" }),
   }),
   inputs: {
-    stimuli: port.table(STIMULI_COLUMNS), responses: port.table(RESPONSES_COLUMNS), neurons: port.table(NEURONS_COLUMNS),
+    ...recordingInputs(),
     frontend: port.tensors(), architecture: port.json(),
   },
   outputs: {
@@ -42,8 +42,7 @@ export default defineStage({
   },
   async run(ctx) {
     const p = ctx.params;
-    const rec = readRecording({ stimuli: await ctx.inputs.stimuli.read(), responses: await ctx.inputs.responses.read(), neurons: await ctx.inputs.neurons.read() },
-      { stimuli: "input stimuli", responses: "input responses", neurons: "input neurons" });
+    const rec = await readRecordingInputs(ctx.inputs, { stimuli: "input stimuli", responses: "input responses", neurons: "input neurons" });
     const st = rec.stimuli, S = st.ids.length;
     if (st.width !== st.height) throw new Error(`input stimuli: ${st.width}×${st.height} px; the front-end takes square stimuli`);
     const labels = p.stratify ? stratum(rec, p.stratify) : st.ids.map(() => "all");

@@ -1,5 +1,5 @@
 import { defineStage, port, Schema, tensorflow } from "lcl";
-import { readRecording, NEURONS_COLUMNS, RESPONSES_COLUMNS, STIMULI_COLUMNS } from "../src/neural/recordings.js";
+import { readRecordingInputs, recordingInputs } from "../src/neural/recordings.js";
 import type { CoreArchitecture } from "../src/model/readout/core.js";
 import { encoderData, fitEncoder, loadCore, makeReadouts, type Model } from "../src/model/readout/encoder.js";
 import { dataParams, fitOptionsOf, fitParams, readoutParams } from "../src/model/readout/params.js";
@@ -21,7 +21,7 @@ export default defineStage({
   usesBackend: true,
   params: Schema.Struct({ ...dataParams, ...readoutParams, ...fitParams }),
   inputs: {
-    stimuli: port.table(STIMULI_COLUMNS), responses: port.table(RESPONSES_COLUMNS), neurons: port.table(NEURONS_COLUMNS),
+    ...recordingInputs(),
     model: port.tensors({ description: "a gaussian-readout model (its core.* is used)" }),
     architecture: port.json({ description: "that model's architecture" }),
   },
@@ -36,7 +36,7 @@ export default defineStage({
     const t0 = performance.now();
     const ea = (await ctx.inputs.architecture.read()) as EncoderArch;
     if (ea?.format !== "lurz-encoder") throw new Error("input architecture: not a gaussian-readout model; wire it to a gaussian-readout node's 'architecture' output");
-    const rec = readRecording({ stimuli: await ctx.inputs.stimuli.read(), responses: await ctx.inputs.responses.read(), neurons: await ctx.inputs.neurons.read() });
+    const rec = await readRecordingInputs(ctx.inputs);
     if (rec.stimuli.height !== ea.core.height || rec.stimuli.width !== ea.core.width) throw new Error(`stimuli are ${rec.stimuli.width}×${rec.stimuli.height} px, the core was trained on ${ea.core.width}×${ea.core.height}`);
     const overlap = (p.animals.length ? p.animals : [...new Set(rec.neurons.animal ?? [""])]).filter((a) => ea.animals.includes(a));
     if (overlap.length) ctx.log(`note: animal(s) ${overlap.join(", ")} were also used to train the core`);

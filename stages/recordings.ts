@@ -1,6 +1,6 @@
-import { defineStage, param, port, readTableFile, Schema } from "lcl";
+import { defineStage, param, readTableFile, Schema } from "lcl";
 import * as path from "node:path";
-import { NEURONS_ALL, readRecording, recordingTables, RESPONSES_COLUMNS, STIMULI_ALL } from "../src/neural/recordings.js";
+import { readRecording, recordingOutputs, writeRecording } from "../src/neural/recordings.js";
 
 /**
  * Real recordings into lcl: three Parquet (or Arrow) files in the recordings format (see
@@ -20,7 +20,7 @@ export default defineStage({
   files: (p) => [p.stimuli, p.responses, p.neurons],
   inputs: {},
   outputs: {
-    stimuli: port.table(STIMULI_ALL), responses: port.table(RESPONSES_COLUMNS), neurons: port.table(NEURONS_ALL),
+    ...recordingOutputs(),
   },
   async run(ctx) {
     const p = ctx.params;
@@ -31,10 +31,7 @@ export default defineStage({
     };
     const [stimuli, responses, neurons] = await Promise.all([p.stimuli, p.responses, p.neurons].map((f) => readTableFile(file(f))));
     const rec = readRecording({ stimuli: stimuli!, responses: responses!, neurons: neurons! }, { stimuli: p.stimuli, responses: p.responses, neurons: p.neurons });
-    const t = recordingTables(rec);
-    await ctx.outputs.stimuli.write(t.stimuli);
-    await ctx.outputs.responses.write(t.responses);
-    await ctx.outputs.neurons.write(t.neurons);
+    await writeRecording(ctx.outputs, rec);
     ctx.metric("stimuli", rec.stimuli.ids.length);
     ctx.metric("neurons", rec.neurons.ids.length);
     ctx.metric("repetitions", rec.repetitions);

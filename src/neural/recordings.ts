@@ -1,4 +1,5 @@
 import type * as arrow from "apache-arrow";
+import { port, type TableReader, type TableWriter } from "../sdk/ports.js";
 
 /**
  * The recordings format: how neural data (real or in silico) enters lcl. Three tables, Parquet
@@ -203,4 +204,28 @@ export function recordingTables(rec: Recording) {
     sidCol.push(st.ids[s]!); nidCol.push(ns.ids[n]!); repCol.push(r); respCol.push(v);
   }
   return { stimuli, neurons, responses: { stimulus_id: sidCol, neuron_id: nidCol, repetition: Int32Array.from(repCol), response: Float64Array.from(respCol) } };
+}
+
+/** The ports a stage declares to take a recording (extra columns are fine). */
+export const recordingInputs = () => ({ stimuli: port.table(STIMULI_COLUMNS), responses: port.table(RESPONSES_COLUMNS), neurons: port.table(NEURONS_COLUMNS) });
+
+/** The ports a stage declares to produce a recording, every column present (descriptions per stage). */
+export const recordingOutputs = (describe: { stimuli?: string; responses?: string; neurons?: string } = {}) => ({
+  stimuli: port.table(STIMULI_ALL, { description: describe.stimuli ?? "recordings format: stimuli" }),
+  responses: port.table(RESPONSES_COLUMNS, { description: describe.responses ?? "recordings format: one row per trial" }),
+  neurons: port.table(NEURONS_ALL, { description: describe.neurons ?? "recordings format: neurons" }),
+});
+
+/** Read and validate a recording from a stage's three input tables. */
+export async function readRecordingInputs(inputs: { stimuli: TableReader; responses: TableReader; neurons: TableReader }, where?: Where): Promise<Recording> {
+  const [stimuli, responses, neurons] = await Promise.all([inputs.stimuli.read(), inputs.responses.read(), inputs.neurons.read()]);
+  return readRecording({ stimuli, responses, neurons }, where);
+}
+
+/** Write a recording to a stage's three output tables. */
+export async function writeRecording(outputs: { stimuli: TableWriter; responses: TableWriter; neurons: TableWriter }, rec: Recording): Promise<void> {
+  const t = recordingTables(rec);
+  await outputs.stimuli.write(t.stimuli);
+  await outputs.responses.write(t.responses);
+  await outputs.neurons.write(t.neurons);
 }

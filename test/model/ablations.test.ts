@@ -24,13 +24,16 @@ export default defineStage({ name: "t-tex", version: 1, description: "", params:
   async run(ctx) { const r2 = (await ctx.inputs.filters.read()).getChild("r2")!.get(0) as number; await ctx.outputs.summary.write({ layer: Int32Array.from([1, 2]), mean_mi: [0, r2 / 10], var_ratio: [1, 2] }); } });
 `;
 
+// filt (3 seeds) → ood (2 amplitudes, `oodExtra` appended to its node) and tex → the join.
+const sweepRig = (oodExtra: string) => new Rig({
+  "stages/t-filt.ts": tFilt, "stages/t-ood.ts": tOod, "stages/t-tex.ts": tTex,
+  "pipelines/p.yaml": `nodes:\n  filt: { uses: t-filt }\n  ood: { uses: t-ood, inputs: { filters: filt.filters }${oodExtra} }\n  tex: { uses: t-tex, inputs: { filters: filt.filters } }\n  join: { uses: ablations, inputs: { ood: ood.accuracy, filters: filt.filters, texture: tex.summary } }\n`,
+  "experiments.yaml": "default: a\nexperiments:\n  a:\n    pipeline: p\n    matrix:\n      filt: { seed: [0, 1, 2] }\n      ood: { amp: [0, 1] }\n",
+});
+
 describe("ablations join", () => {
   it("gets every variant, matches each model to its layer-1 analysis, and summarises over seeds", async () => {
-    rig = new Rig({
-      "stages/t-filt.ts": tFilt, "stages/t-ood.ts": tOod, "stages/t-tex.ts": tTex,
-      "pipelines/p.yaml": "nodes:\n  filt: { uses: t-filt }\n  ood: { uses: t-ood, inputs: { filters: filt.filters } }\n  tex: { uses: t-tex, inputs: { filters: filt.filters } }\n  join: { uses: ablations, inputs: { ood: ood.accuracy, filters: filt.filters, texture: tex.summary } }\n",
-      "experiments.yaml": "default: a\nexperiments:\n  a:\n    pipeline: p\n    matrix:\n      filt: { seed: [0, 1, 2] }\n      ood: { amp: [0, 1] }\n",
-    });
+    rig = sweepRig("");
     const r = await rig.lcl(["run"]);
     expect(r.code, r.stderr).toBe(0);
     const rec = JSON.parse((await rig.lcl(["show", "a", "join", "--json"])).stdout)[0];
@@ -50,11 +53,7 @@ describe("ablations join", () => {
   });
 
   it("with --keep-going, a variant that failed is listed as failed and the rest are still summarised", async () => {
-    rig = new Rig({
-      "stages/t-filt.ts": tFilt, "stages/t-ood.ts": tOod, "stages/t-tex.ts": tTex,
-      "pipelines/p.yaml": "nodes:\n  filt: { uses: t-filt }\n  ood: { uses: t-ood, inputs: { filters: filt.filters }, params: { fail_amp: 1 } }\n  tex: { uses: t-tex, inputs: { filters: filt.filters } }\n  join: { uses: ablations, inputs: { ood: ood.accuracy, filters: filt.filters, texture: tex.summary } }\n",
-      "experiments.yaml": "default: a\nexperiments:\n  a:\n    pipeline: p\n    matrix:\n      filt: { seed: [0, 1, 2] }\n      ood: { amp: [0, 1] }\n",
-    });
+    rig = sweepRig(", params: { fail_amp: 1 }");
     const stop = await rig.lcl(["run"]);
     expect(stop.code).toBe(1); // without --keep-going the join is not started
     expect(rig.statuses().join).toBe("skipped");

@@ -1,5 +1,5 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
-import { stimulusResponses } from "../src/model/features.js";
+import { centralWindow, stimulusResponses } from "../src/model/features.js";
 import { parseFrontendArchitecture } from "../src/model/frontend.js";
 import { expectedReliability, simulateTrials, toRates } from "../src/neural/in-silico.js";
 import { readStimuli, recordingOutputs, STIMULI_COLUMNS, writeRecording } from "../src/neural/recordings.js";
@@ -52,10 +52,9 @@ export default defineStage({
     p.regions.forEach((name, g) => {
       const m = maps[p.layers[g]! - 1]!, { height: H, width: W, channels: C } = m;
       const rng = ctx.rng.fork(`units:${name}`);
-      const span = (n: number) => { const lo = Math.floor((n * (1 - p.central)) / 2); return { lo, n: Math.max(1, n - 2 * lo) }; };
-      const ys = span(H), xs = span(W);
+      const [y0, y1] = centralWindow(H, p.central), [x0, x1] = centralWindow(W, p.central);
       for (let k = 0; k < p.neurons; k++) {
-        const n = g * p.neurons + k, c = rng.int(C), y = ys.lo + rng.int(ys.n), x = xs.lo + rng.int(xs.n);
+        const n = g * p.neurons + k, c = rng.int(C), y = y0 + rng.int(y1 - y0), x = x0 + rng.int(x1 - x0);
         const id = `${name}-${String(k).padStart(4, "0")}`;
         ids.push(id); region.push(name);
         const pl = place[p.layers[g]! - 1]!;

@@ -1,5 +1,6 @@
 import type { Rng } from "../sdk/rng.js";
 import { scramblePhase } from "./corruptions.js";
+import { meanStd } from "./deform.js";
 import { makeDft2 } from "./dft.js";
 
 /**
@@ -93,11 +94,7 @@ export function crop(img: Image, x: number, y: number, size: number): Float32Arr
  * and shown on grey; a flat centre keeps most of a small image usable). Clipped to [0, 1].
  */
 export function present(x: Float32Array, size: number, opts: { mean: number; contrast: number; flat: number }): Float32Array {
-  let m = 0;
-  for (const v of x) m += v / x.length;
-  let sd = 0;
-  for (const v of x) sd += (v - m) ** 2 / x.length;
-  sd = Math.sqrt(sd);
+  const { mean: m, std: sd } = meanStd(x);
   const out = new Float32Array(x.length), c = (size - 1) / 2, R = size / 2;
   for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) {
     const r = Math.hypot(i - c, j - c) / R;

@@ -1,4 +1,5 @@
 import type { Tf } from "../compute/backend.js";
+import { meanStd } from "../data/deform.js";
 import type { TensorSet } from "../sdk/ports.js";
 import { frontendBlocks, layerOutputs, parseFrontendArchitecture } from "./frontend.js";
 
@@ -16,11 +17,9 @@ export function stimulusResponses(tf: Tf, architecture: unknown, set: TensorSet,
   const P = size * size, B = opts.batch ?? 32;
   const norm = new Float32Array(S * P);
   for (let s = 0; s < S; s++) {
-    let m = 0, v = 0;
-    for (let k = 0; k < P; k++) m += pixels[s * P + k]! / P;
-    for (let k = 0; k < P; k++) v += (pixels[s * P + k]! - m) ** 2 / P;
-    const inv = v > 1e-12 ? 1 / Math.sqrt(v) : 0;
-    for (let k = 0; k < P; k++) norm[s * P + k] = (pixels[s * P + k]! - m) * inv;
+    const img = pixels.subarray(s * P, (s + 1) * P), { mean, std } = meanStd(img);
+    const inv = std > 1e-6 ? 1 / std : 0;
+    for (let k = 0; k < P; k++) norm[s * P + k] = (img[k]! - mean) * inv;
   }
   let maps: { layer: number; height: number; width: number; channels: number; data: Float32Array }[] | undefined;
   for (let i = 0; i < S; i += B) {
@@ -43,12 +42,18 @@ export function stimulusResponses(tf: Tf, architecture: unknown, set: TensorSet,
  */
 export function centralMeans(m: LayerMaps, S: number, fraction = 0): Float64Array {
   const { height: H, width: W, channels: C } = m;
-  const span = (n: number) => { if (fraction <= 0) return [n >> 1, (n >> 1) + 1] as const; const lo = Math.floor((n * (1 - fraction)) / 2); return [lo, Math.max(lo + 1, n - lo)] as const; };
-  const [h0, h1] = span(H), [w0, w1] = span(W);
+  const [h0, h1] = centralWindow(H, fraction), [w0, w1] = centralWindow(W, fraction);
   const out = new Float64Array(S * C), count = (h1 - h0) * (w1 - w0);
   for (let s = 0; s < S; s++) for (let y = h0; y < h1; y++) for (let x = w0; x < w1; x++) {
     const base = ((s * H + y) * W + x) * C;
     for (let c = 0; c < C; c++) out[s * C + c]! += Math.max(0, m.data[base + c]!) / count;
   }
   return out;
+}
+
+/** Indices [lo, hi) of the central `fraction` of n map positions (at least one); fraction 0: the centre alone. */
+export function centralWindow(n: number, fraction: number): readonly [number, number] {
+  if (fraction <= 0) return [n >> 1, (n >> 1) + 1];
+  const lo = Math.floor((n * (1 - fraction)) / 2);
+  return [lo, Math.max(lo + 1, n - lo)];
 }

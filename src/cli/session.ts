@@ -16,7 +16,7 @@ export interface Session {
 export function openSession(dir: string | undefined): Session {
   const ws = dir ? workspaceAt(dir) : findWorkspace(process.cwd());
   if (dir) findWorkspace(ws.root); // same clear error when -C points at a folder without experiments.yaml
-  return { ws, store: new Store(ws.storeDir), registry: new Registry(ws), experiments: loadExperiments(ws) };
+  return { ws, store: new Store(ws.storeDir, { workspace: ws.root }), registry: new Registry(ws), experiments: loadExperiments(ws) };
 }
 
 export function defaultExperiment(s: Session): string {

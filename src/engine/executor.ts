@@ -172,6 +172,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
       const record: RunRecord = {
         id: runId, experiment: graph.experiment, argv: opts.argv, startedAt, finishedAt: new Date().toISOString(),
         status: interrupted ? "interrupted" : anyFailed ? "failed" : "ok", backend: backendLabel(opts.backend), host: hostName, stages,
+        ...(store.workspaceKey !== undefined ? { workspace: store.workspaceKey } : {}),
       };
       await store.writeRun(record);
       await store.fileHashes.save();

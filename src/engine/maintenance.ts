@@ -56,13 +56,23 @@ export interface GcReport {
   readonly dryRun: boolean;
 }
 
-/** Reference-counted GC: roots are every experiment ref plus the last `keepRuns` run records. */
+/**
+ * Reference-counted GC: roots are every experiment ref of every workspace sharing the store, plus
+ * the last `keepRuns` run records of each workspace (one busy workspace must not push another's
+ * recent runs out).
+ */
 export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number }): Promise<GcReport> {
   const rootFps = new Set<string>();
-  for (const name of await store.listRefs()) for (const s of Object.values((await store.readRef(name))?.stages ?? {})) if (s.fingerprint) rootFps.add(s.fingerprint);
-  const runs = await store.listRuns();
-  for (const id of runs.slice(Math.max(0, runs.length - opts.keepRuns))) {
-    for (const s of Object.values((await store.readRun(id))?.stages ?? {})) if (s.fingerprint) rootFps.add(s.fingerprint);
+  for (const file of await store.listRefFiles()) for (const s of Object.values((await store.readRefAt(file))?.stages ?? {})) if (s.fingerprint) rootFps.add(s.fingerprint);
+  const keptPerWorkspace = new Map<string, number>();
+  for (const id of (await store.listRuns()).reverse()) {
+    const run = await store.readRun(id);
+    if (!run) continue;
+    const ws = run.workspace ?? "";
+    const n = keptPerWorkspace.get(ws) ?? 0;
+    if (n >= opts.keepRuns) continue;
+    keptPerWorkspace.set(ws, n + 1);
+    for (const s of Object.values(run.stages)) if (s.fingerprint) rootFps.add(s.fingerprint);
   }
   const liveObjects = new Set<string>();
   const removed: { kind: GcReport["removed"][number]["kind"]; path: string; bytes: number }[] = [];

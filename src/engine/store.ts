@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -84,6 +84,8 @@ export interface RunRecord {
   readonly backend: string;
   readonly host: string;
   readonly stages: Readonly<Record<string, RunStage>>;
+  /** Key of the workspace that ran it (see Store.workspaceKey); gc keeps the last N runs of each workspace. */
+  readonly workspace?: string;
 }
 
 /** Latest known state of each instance of an experiment (merged across partial runs). */
@@ -113,7 +115,15 @@ export class Store {
   /** Objects already verified in this process: hash once per run, never twice. */
   readonly #verified = new Set<string>();
 
-  constructor(readonly root: string) {
+  /**
+   * Refs live under `refs/<workspaceKey>/`: several workspaces may share one store (`LCL_STORE`)
+   * and use the same experiment names with different params, so a ref keyed by name alone would
+   * be overwritten by the other workspace (and gc would then free this one's current results).
+   */
+  readonly workspaceKey: string | undefined;
+
+  constructor(readonly root: string, opts: { readonly workspace?: string } = {}) {
+    this.workspaceKey = opts.workspace === undefined ? undefined : workspaceKeyOf(opts.workspace);
     this.objectsDir = path.join(root, "objects");
     this.tmpDir = path.join(root, "tmp");
     this.stagesDir = path.join(root, "stages");
@@ -206,11 +216,25 @@ export class Store {
     try { return (await readdir(this.runsDir)).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort(); } catch { return []; }
   }
 
-  refPath(experiment: string) { return path.join(this.refsDir, `${experiment}.json`); }
-  async readRef(experiment: string): Promise<ExperimentRef | undefined> { return readJson(this.refPath(experiment)); }
+  refPath(experiment: string) {
+    return this.workspaceKey === undefined ? this.legacyRefPath(experiment) : path.join(this.refsDir, this.workspaceKey, `${experiment}.json`);
+  }
+  /** Where refs lived before they were per workspace; read as a fallback so an upgrade keeps its fast path. */
+  legacyRefPath(experiment: string) { return path.join(this.refsDir, `${experiment}.json`); }
+  async readRef(experiment: string): Promise<ExperimentRef | undefined> {
+    return (await readJson<ExperimentRef>(this.refPath(experiment))) ?? (this.workspaceKey === undefined ? undefined : readJson<ExperimentRef>(this.legacyRefPath(experiment)));
+  }
+  async readRefAt(file: string): Promise<ExperimentRef | undefined> { return readJson(file); }
   async writeRef(r: ExperimentRef) { await writeJsonAtomic(this.refPath(r.experiment), r, this.tmpDir); }
-  async listRefs(): Promise<string[]> {
-    try { return (await readdir(this.refsDir)).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort(); } catch { return []; }
+  /** Every ref file of every workspace sharing this store (gc's roots). */
+  async listRefFiles(): Promise<string[]> {
+    const out: string[] = [];
+    for (const e of await readdir(this.refsDir, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(this.refsDir, e.name);
+      if (e.isFile() && e.name.endsWith(".json")) out.push(p);
+      else if (e.isDirectory()) for (const f of await readdir(p).catch(() => [] as string[])) if (f.endsWith(".json")) out.push(path.join(p, f));
+    }
+    return out.sort();
   }
 
   /**
@@ -263,6 +287,14 @@ export class Store {
 }
 
 export const hostName = os.hostname();
+
+/** A readable, collision-safe folder name for a workspace: its folder name and a hash of its real path. */
+export function workspaceKeyOf(root: string): string {
+  let real = path.resolve(root);
+  try { real = realpathSync(real); } catch { /* not created yet: the resolved path is as good */ }
+  const base = path.basename(real).replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40) || "root";
+  return `${base}-${sha256(real).slice(0, 12)}`;
+}
 
 // Records are small; a synchronous read avoids four async round trips (open, fstat, read, close)
 // per record, which dominated no-op runs over thousands of cached stages.

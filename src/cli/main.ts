@@ -120,8 +120,9 @@ const runsCmd = Command.make("runs", {
 const gcCmd = Command.make("gc", {
   dir, verbose, json,
   dryRun: Flag.Boolean("dry-run").pipe(Flag.withDefault(false), Flag.withDescription("only print what would be freed")),
-  keepRuns: Flag.Int("keep-runs").pipe(Flag.withDescription("also keep everything the last N runs used"), Flag.withDefault(5)),
-}, (a) => body(a.verbose, () => gc({ dir: opt(a.dir), dryRun: a.dryRun, keepRuns: a.keepRuns, json: a.json })))
+  keepRuns: Flag.Int("keep-runs").pipe(Flag.withDescription("also keep everything the last N runs (of each workspace) used"), Flag.withDefault(5)),
+  graceHours: Flag.Finite("grace-hours").pipe(Flag.withDescription("never free results younger than this (default 24)"), Flag.withDefault(24)),
+}, (a) => body(a.verbose, () => gc({ dir: opt(a.dir), dryRun: a.dryRun, keepRuns: a.keepRuns, graceHours: a.graceHours, json: a.json })))
   .pipe(Command.withDescription("Delete store objects no experiment ref and none of the last N runs reference."));
 
 const verifyCmd = Command.make("verify", { dir, verbose, json },

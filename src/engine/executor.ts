@@ -79,6 +79,16 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
     const sem = yield* Semaphore.make(Math.max(1, opts.jobs));
     let stopLaunching = false;
     const emit = opts.onEvent;
+    // Each finished stage is registered in the experiment's ref at once, not only when the run ends:
+    // a run killed (-9, OOM, node lost) hours in must not leave its finished results unreferenced for gc.
+    let registering: Promise<void> = Promise.resolve();
+    const registerFinished = (inst: Instance, record: CachedRecord, finishedAt: string) => {
+      registering = registering.then(async () => {
+        const ref = await store.readRef(graph.experiment);
+        await store.writeRef({ experiment: graph.experiment, run: ref?.run ?? runId, updatedAt: finishedAt,
+          stages: { ...ref?.stages, [inst.id]: { node: inst.node, status: "ran", fingerprint: record.fingerprint, finishedAt, outputs: record.outputs } } });
+      }).catch(() => { /* best effort: the run's final ref write follows, and gc's grace period covers the rest */ });
+    };
     emit({ type: "run-start", runId, experiment: graph.experiment, total: graph.instances.size, jobs: opts.jobs, backend: backendLabel(opts.backend) });
 
     const runOne = (inst: Instance): Effect.Effect<Outcome> => Effect.gen(function* () {
@@ -136,6 +146,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
             const drifted = sameKey ? Object.keys(record.outputs).filter((k) => sameKey.outputs[k]?.logical !== record.outputs[k]!.logical) : [];
             if (drifted.length) emit({ type: "nondeterministic", id: inst.id, fingerprint: fp, outputs: drifted });
             emit({ type: "stage-done", id: inst.id, fingerprint: fp, durationMs: record.durationMs, unchangedOutputs, ...(record.resumedFrom ? { resumedFrom: record.resumedFrom.step } : {}) });
+            registerFinished(inst, record, record.finishedAt);
             return { ok: true, record, status: "ran", durationMs: record.durationMs, startedAt: started.toISOString(), finishedAt: record.finishedAt } as const;
           }
           if (Cause.hasInterruptsOnly(exit.cause)) return { ok: false, status: "interrupted", fingerprint: fp } as const;
@@ -159,6 +170,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
     const finish = (interrupted: boolean) => Effect.promise(async () => {
       // Interrupted stage processes are finishing up (e.g. saving a checkpoint): let them, briefly.
       await stageProcessesExited(GRACE_MS + 1_000);
+      await registering;
       const stages: Record<string, RunStage> = {};
       for (const [id, inst] of graph.instances) {
         const o = outcomes.get(id);
@@ -187,7 +199,8 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
       // Views change only where a stage's result changed (or the views folder is gone).
       const fresh = !existsSync(path.join(store.root, "views", graph.experiment));
       const current = new Map<string, StageRecord["outputs"]>();
-      for (const [id, o] of outcomes) if (o.ok && (fresh || before[id]?.fingerprint !== o.record.fingerprint)) current.set(id, o.record.outputs);
+      // (A stage that ran is always re-pointed: the ref already holds its progress entry, and a recompute may give new bytes.)
+      for (const [id, o] of outcomes) if (o.ok && (fresh || o.status === "ran" || before[id]?.fingerprint !== o.record.fingerprint)) current.set(id, o.record.outputs);
       await store.writeViews(graph.experiment, current).catch(() => { /* views are a convenience; never fail a run over them */ });
       emit({ type: "run-done", record });
       return record;

@@ -48,6 +48,9 @@ async function liveRuns(store: Store): Promise<string[]> {
 
 async function exists(p: string) { try { await stat(p); return true; } catch { return false; } }
 
+/** Default grace period of `lcl gc` (README "Reliability"): results younger than this are always kept. */
+export const DEFAULT_GC_GRACE_MS = 24 * 3_600_000;
+
 export interface GcReport {
   readonly keptRecords: number;
   readonly keptObjects: number;
@@ -61,7 +64,11 @@ export interface GcReport {
  * the last `keepRuns` run records of each workspace (one busy workspace must not push another's
  * recent runs out).
  */
-export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number }): Promise<GcReport> {
+export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number; graceMs?: number }): Promise<GcReport> {
+  // Results younger than the grace period are never freed, referenced or not: a run killed before it
+  // registered them (or a concurrent writer on another host) must not lose hours of work to a gc.
+  const graceMs = opts.graceMs ?? DEFAULT_GC_GRACE_MS;
+  const young = (mtimeMs: number) => Date.now() - mtimeMs < graceMs;
   const rootFps = new Set<string>();
   for (const file of await store.listRefFiles()) for (const s of Object.values((await store.readRefAt(file))?.stages ?? {})) if (s.fingerprint) rootFps.add(s.fingerprint);
   const keptPerWorkspace = new Map<string, number>();
@@ -78,18 +85,20 @@ export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number
   const removed: { kind: GcReport["removed"][number]["kind"]; path: string; bytes: number }[] = [];
   let keptRecords = 0;
   for await (const r of store.allRecords()) {
-    if (rootFps.has(r.fingerprint)) {
+    const st = await stat(r.path).catch(() => undefined);
+    if (!st) continue;
+    if (rootFps.has(r.fingerprint) || young(st.mtimeMs)) {
       keptRecords++;
       if (!r.failed) for (const o of Object.values((await store.readRecord(r.fingerprint))?.outputs ?? {})) liveObjects.add(o.object);
       continue;
     }
-    removed.push({ kind: "record", path: r.path, bytes: (await stat(r.path)).size });
+    removed.push({ kind: "record", path: r.path, bytes: st.size });
     const log = store.logPath(r.fingerprint);
     if (!r.failed && (await exists(log))) removed.push({ kind: "log", path: log, bytes: (await stat(log)).size });
   }
   let keptObjects = 0;
   for await (const o of store.allObjects()) {
-    if (liveObjects.has(o.hash)) keptObjects++;
+    if (liveObjects.has(o.hash) || young(o.mtimeMs)) keptObjects++;
     else removed.push({ kind: "object", path: o.path, bytes: o.bytes });
   }
   const hour = 3_600_000;

@@ -261,7 +261,7 @@ export class Store {
     }
   }
 
-  async *allObjects(): AsyncGenerator<{ hash: string; path: string; bytes: number }> {
+  async *allObjects(): AsyncGenerator<{ hash: string; path: string; bytes: number; mtimeMs: number }> {
     let dirs: string[] = [];
     try { dirs = (await readdir(this.objectsDir)).sort(); } catch { return; }
     for (const d of dirs) {
@@ -269,7 +269,8 @@ export class Store {
         const hash = d + f;
         if (!HEX.test(hash)) continue;
         const p = path.join(this.objectsDir, d, f);
-        yield { hash, path: p, bytes: (await stat(p)).size };
+        const st = await stat(p).catch(() => undefined);
+        if (st) yield { hash, path: p, bytes: st.size, mtimeMs: st.mtimeMs };
       }
     }
   }

@@ -118,17 +118,21 @@ describe("reliability", () => {
     rig.write("experiments.yaml", files("    params:\n      scale: { factor: 5 }\n")["experiments.yaml"]);
     expect((await rig.lcl(["run"])).code).toBe(0);
     const before = objects(rig).length;
-    const dry = await rig.lcl(["gc", "--dry-run", "--keep-runs", "0"]);
+    // Within the grace period (default 24 h) nothing is freed, referenced or not.
+    expect((await rig.lcl(["gc", "--dry-run", "--keep-runs", "0"])).stdout).toMatch(/would free .*: 0 objects, 0 stage records/);
+    const dry = await rig.lcl(["gc", "--dry-run", "--keep-runs", "0", "--grace-hours", "0"]);
     expect(dry.stdout).toMatch(/would free .*: 2 objects, 2 stage records/);
     expect(objects(rig)).toHaveLength(before);
-    const real = await rig.lcl(["gc", "--keep-runs", "0"]);
+    const real = await rig.lcl(["gc", "--keep-runs", "0", "--grace-hours", "0"]);
     expect(real.code, real.stderr).toBe(0);
     expect(objects(rig)).toHaveLength(before - 2);
     const again = await rig.lcl(["run"]);
     expect(again.code).toBe(0);
     expect(rig.statuses()).toEqual({ src: "cached", scale: "cached", join: "cached" });
     expect((await rig.lcl(["verify"])).code).toBe(0);
-    expect(statSync(rig.path("artifacts/refs/base.json")).isFile()).toBe(true);
+    const refDirs = readdirSync(rig.path("artifacts/refs"));
+    expect(refDirs).toHaveLength(1); // one folder: this workspace's refs
+    expect(statSync(rig.path("artifacts/refs", refDirs[0]!, "base.json")).isFile()).toBe(true);
   });
 });
 

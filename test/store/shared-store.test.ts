@@ -26,7 +26,7 @@ describe("a store shared by two workspaces", () => {
     expect((await b.lcl(["run"], env)).code).toBe(0);
     expect(refFiles(shared!)).toHaveLength(2); // not one `base.json` overwritten by the other workspace
     // gc from workspace b with no run history kept and no grace: only refs protect results.
-    const g = await b.lcl(["gc", "--keep-runs", "0"], env);
+    const g = await b.lcl(["gc", "--keep-runs", "0", "--grace-hours", "0"], env);
     expect(g.code, g.stderr).toBe(0);
     expect((await a.lcl(["status"], env)).stdout).not.toMatch(/missing|stale/);
     const again = await a.lcl(["run"], env);
@@ -43,7 +43,7 @@ describe("a store shared by two workspaces", () => {
     b.write("experiments.yaml", files("    params:\n      scale: { factor: 9 }\n")["experiments.yaml"]);
     expect((await b.lcl(["run"], env)).code).toBe(0);
     for (const f of refFiles(shared!)) rmSync(f); // refs gone (e.g. deleted by hand): only run history protects
-    expect((await b.lcl(["gc", "--keep-runs", "1"], env)).code).toBe(0);
+    expect((await b.lcl(["gc", "--keep-runs", "1", "--grace-hours", "0"], env)).code).toBe(0);
     expect((await a.lcl(["run"], env)).code).toBe(0);
     expect(statusesOf(runsIn(shared!).at(-1)!)).toEqual({ src: "cached", scale: "cached", join: "cached" });
   });

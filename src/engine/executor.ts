@@ -82,13 +82,49 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
     // Each finished stage is registered in the experiment's ref at once, not only when the run ends:
     // a run killed (-9, OOM, node lost) hours in must not leave its finished results unreferenced for gc.
     let registering: Promise<void> = Promise.resolve();
+    const recordSize = (fp: string) => { const recordBytes = store.recordBytes(fp); return recordBytes !== undefined ? { recordBytes } : {}; };
     const registerFinished = (inst: Instance, record: CachedRecord, finishedAt: string) => {
       registering = registering.then(async () => {
         const ref = await store.readRef(graph.experiment);
         await store.writeRef({ experiment: graph.experiment, run: ref?.run ?? runId, updatedAt: finishedAt,
-          stages: { ...ref?.stages, [inst.id]: { node: inst.node, status: "ran", fingerprint: record.fingerprint, finishedAt, outputs: record.outputs } } });
+          stages: { ...ref?.stages, [inst.id]: { node: inst.node, status: "ran", fingerprint: record.fingerprint, finishedAt, outputs: record.outputs, ...recordSize(record.fingerprint) } } });
       }).catch(() => { /* best effort: the run's final ref write follows, and gc's grace period covers the rest */ });
     };
+    // How to recompute a stage whose stored output turned out corrupt when a downstream stage came to read it.
+    const rebuilders = new Map<string, Effect.Effect<CachedRecord | undefined>>();
+    const rebuilt = new Map<string, Deferred.Deferred<CachedRecord | undefined>>();
+    const rebuild = (id: string) => Effect.gen(function* () {
+      const known = rebuilt.get(id);
+      if (known) return yield* Deferred.await(known);
+      const done = yield* Deferred.make<CachedRecord | undefined>();
+      rebuilt.set(id, done);
+      const r = yield* (rebuilders.get(id) ?? Effect.succeed(undefined));
+      yield* Deferred.succeed(done, r);
+      return r;
+    });
+    const rebuilder = (inst: Instance, records: ReadonlyMap<string, CachedRecord>, key: Awaited<ReturnType<typeof instanceFingerprint>>) =>
+      Semaphore.withPermits(sem, 1)(Effect.gen(function* () {
+        const fp = key.fingerprint.hash;
+        const lease = yield* Effect.promise((signal) => acquire(path.join(store.locksDir, "stages", fp), `stage ${inst.id} of ${graph.experiment}`, { signal }));
+        if (!lease) return undefined;
+        return yield* Effect.gen(function* () {
+          emit({ type: "stage-start", id: inst.id, fingerprint: fp, reason: "a stored output was corrupt (quarantined): recomputing it" });
+          const exit = yield* Effect.exit(Effect.tryPromise({
+            try: (signal) => executeStage(store, graph, registry, inst, records, fp, key.fingerprint.data, key.detail, key.files, opts, signal),
+            catch: (e) => e,
+          }));
+          if (Exit.isFailure(exit)) {
+            const err = Cause.squash(exit.cause);
+            emit({ type: "stage-failed", id: inst.id, error: err instanceof Error ? err.message : String(err), log: store.logPath(fp) });
+            return undefined;
+          }
+          const record = exit.value;
+          emit({ type: "stage-done", id: inst.id, fingerprint: fp, durationMs: record.durationMs, unchangedOutputs: false });
+          outcomes.set(inst.id, { ok: true, record, status: "ran", durationMs: record.durationMs, startedAt: record.startedAt, finishedAt: record.finishedAt });
+          registerFinished(inst, record, record.finishedAt);
+          return record as CachedRecord;
+        }).pipe(Effect.ensuring(Effect.promise(() => lease.release())));
+      }));
     emit({ type: "run-start", runId, experiment: graph.experiment, total: graph.instances.size, jobs: opts.jobs, backend: backendLabel(opts.backend) });
 
     const runOne = (inst: Instance): Effect.Effect<Outcome> => Effect.gen(function* () {
@@ -104,17 +140,38 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
         const u = ups[i]!;
         records.set(d, u.ok ? u.record : failedRecord(inst, d, u));
       });
-      const { fingerprint, detail, files } = yield* Effect.promise(() => instanceFingerprint(ws, inst, records, opts.backend, store.fileHashes));
-      const fp = fingerprint.hash;
       const forced = opts.force.has(inst.id);
-      if (!forced) {
-        const hit = store.cachedFromRef(fp, previous?.stages[inst.id]) ?? (yield* Effect.promise(() => store.usableRecord(fp)));
-        if (hit) { emit({ type: "stage-cached", id: inst.id, fingerprint: fp }); return { ok: true, record: hit, status: "cached" } as const; }
+      let key!: Awaited<ReturnType<typeof instanceFingerprint>>;
+      for (let attempt = 0; ; attempt++) {
+        key = yield* Effect.promise(() => instanceFingerprint(ws, inst, records, opts.backend, store.fileHashes));
+        const fp = key.fingerprint.hash;
+        rebuilders.set(inst.id, rebuilder(inst, records, key));
+        if (!forced) {
+          const hit = store.cachedFromRef(fp, previous?.stages[inst.id]) ?? (yield* Effect.promise(() => store.usableRecord(fp)));
+          if (hit) { emit({ type: "stage-cached", id: inst.id, fingerprint: fp }); return { ok: true, record: hit, status: "cached" } as const; }
+        }
+        if (stopLaunching) {
+          emit({ type: "stage-skipped", id: inst.id, reason: "not started: another stage failed (use --keep-going to continue independent branches)" });
+          return { ok: false, status: "skipped", fingerprint: fp } as const;
+        }
+        // Every input is fully checked before the stage reads it. A corrupt one (the fast path only
+        // compares sizes) is quarantined and its producer recomputed now, in this run; then the key
+        // is recomputed, as the new output may differ (a nondeterministic stage).
+        const corrupt = yield* Effect.promise(() => corruptInputs(store, inst, records));
+        if (!corrupt.length) break;
+        for (const dep of corrupt) {
+          const again = attempt === 0 ? yield* rebuild(dep) : undefined;
+          if (!again) {
+            const error = `input from ${dep} is corrupt or missing in the store and recomputing it failed (see ${dep}'s log)`;
+            emit({ type: "stage-failed", id: inst.id, error, log: store.logPath(fp) });
+            if (!opts.keepGoing) stopLaunching = true;
+            return { ok: false, status: "failed", fingerprint: fp, error } as const;
+          }
+          records.set(dep, again);
+        }
       }
-      if (stopLaunching) {
-        emit({ type: "stage-skipped", id: inst.id, reason: "not started: another stage failed (use --keep-going to continue independent branches)" });
-        return { ok: false, status: "skipped", fingerprint: fp } as const;
-      }
+      const { fingerprint, detail, files } = key;
+      const fp = fingerprint.hash;
       return yield* Semaphore.withPermits(sem, 1)(Effect.gen(function* () {
         const lease = yield* Effect.promise((signal) => acquire(path.join(store.locksDir, "stages", fp), `stage ${inst.id} of ${graph.experiment}`,
           { signal, onWait: (owner) => emit({ type: "waiting", id: inst.id, lock: fp, ...(owner ? { owner } : {}) }) }));
@@ -193,7 +250,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
       const merged: Record<string, RunStage> = { ...before };
       for (const [id, s] of Object.entries(stages)) {
         const o = outcomes.get(id);
-        if (s.fingerprint) merged[id] = o?.ok ? { ...s, outputs: o.record.outputs } : s;
+        if (s.fingerprint) merged[id] = o?.ok ? { ...s, outputs: o.record.outputs, ...recordSize(o.record.fingerprint) } : s;
       }
       await store.writeRef({ experiment: graph.experiment, run: runId, updatedAt: record.finishedAt, stages: merged });
       // Views change only where a stage's result changed (or the views folder is gone).
@@ -211,6 +268,17 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
     yield* all.pipe(Effect.onExit((exit) => finish(Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)).pipe(Effect.map((r) => { record = r; }))));
     return record!;
   });
+}
+
+/** Upstream instances whose output this stage reads is missing or corrupt (then quarantined). */
+async function corruptInputs(store: Store, inst: Instance, records: ReadonlyMap<string, CachedRecord>): Promise<string[]> {
+  const bad = new Set<string>();
+  for (const refs of Object.values(inst.inputs)) for (const r of [refs].flat()) {
+    const rec = records.get(r.instance);
+    const o = rec && rec.failed === undefined ? rec.outputs[r.output] : undefined;
+    if (o && !(await store.verifyObject(o.object, o.bytes))) bad.add(r.instance);
+  }
+  return [...bad];
 }
 
 async function executeStage(store: Store, graph: Graph, registry: Registry, inst: Instance, upstream: ReadonlyMap<string, CachedRecord>,

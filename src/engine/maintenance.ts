@@ -153,7 +153,7 @@ export async function verify(store: Store, onProgress?: (done: number) => void):
   for await (const r of store.allRecords()) {
     if (r.failed) continue;
     const rec = await store.readRecord(r.fingerprint);
-    const missing = rec ? Object.entries(rec.outputs).filter(([, o]) => !store.hasObject(o.object)).map(([k]) => k) : ["(unreadable record)"];
+    const missing = rec ? Object.entries(rec.outputs).filter(([, o]) => !store.hasObject(o.object, o.bytes)).map(([k]) => k) : ["(unreadable record)"];
     if (missing.length) brokenRecords.push({ fingerprint: r.fingerprint, missing });
   }
   return { objects, bytes, corrupt, brokenRecords };

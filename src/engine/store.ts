@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,7 +7,7 @@ import type { CodeDetail } from "./code-fingerprint.js";
 import { sha256 } from "./canonical.js";
 import { writeAtomic, writeJsonAtomic } from "./atomic.js";
 import { CorruptObject } from "./errors.js";
-import { FileHashCache } from "./hashing.js";
+import { FileHashCache, sha256File } from "./hashing.js";
 import type { FingerprintData } from "./fingerprint.js";
 import type { ColumnSummary } from "./table/index.js";
 
@@ -72,6 +72,8 @@ export interface RunStage {
   readonly error?: string;
   /** In refs only: the outputs of this fingerprint, so a no-op run need not read every record. */
   readonly outputs?: Readonly<Record<string, OutputRecord>>;
+  /** In refs only: the stage record's size, so the fast path notices a torn or rewritten record. */
+  readonly recordBytes?: number;
 }
 
 export interface RunRecord {
@@ -112,8 +114,10 @@ export class Store {
   readonly checkpointsDir: string;
   /** Hashes of user-supplied workspace files, cached by (inode, size, mtime). */
   readonly fileHashes: FileHashCache;
-  /** Objects already verified in this process: hash once per run, never twice. */
-  readonly #verified = new Set<string>();
+  /** Objects (by path) already verified in this process, by any Store over the same root: hash once per run, never twice. */
+  static readonly #verified = new Set<string>();
+  /** Sizes of stage records read or written in this process (copied into refs, see RunStage.recordBytes). */
+  readonly #recordBytes = new Map<string, number>();
 
   /**
    * Refs live under `refs/<workspaceKey>/`: several workspaces may share one store (`LCL_STORE`)
@@ -146,60 +150,92 @@ export class Store {
   async putBytes(bytes: Uint8Array): Promise<{ hash: string; bytes: number }> {
     const hash = sha256(bytes);
     const dest = this.objectPath(hash);
-    if (!existsSync(dest)) await writeAtomic(dest, bytes, this.tmpDir);
-    this.#verified.add(hash);
+    // An existing object of the wrong size is damaged: replace it with the good bytes just made.
+    if (!this.hasObject(hash, bytes.byteLength)) await writeAtomic(dest, bytes, this.tmpDir);
+    Store.#verified.add(dest);
     return { hash, bytes: bytes.byteLength };
   }
 
-  hasObject(hash: string): boolean { return existsSync(this.objectPath(hash)); }
+  /** The object exists (and, when `bytes` is given, has that size: a cheap check that catches truncation). */
+  hasObject(hash: string, bytes?: number): boolean {
+    const st = statSync(this.objectPath(hash), { throwIfNoEntry: false });
+    return !!st && st.isFile() && (bytes === undefined || st.size === bytes);
+  }
 
   /** Read and verify; a corrupt object is moved to quarantine and never returned. */
   async readObject(hash: string): Promise<Uint8Array> {
     const p = this.objectPath(hash);
     const bytes = await readFile(p);
-    if (!this.#verified.has(hash)) {
+    if (!Store.#verified.has(p)) {
       const actual = sha256(bytes);
       if (actual !== hash) {
         await this.quarantine(hash);
         throw new CorruptObject({ hash, path: p, actual });
       }
-      this.#verified.add(hash);
+      Store.#verified.add(p);
     }
     return bytes;
+  }
+
+  /**
+   * Full check of an object about to be read as an input (streamed, once per process): false when
+   * it is missing, of the wrong size, or its bytes do not hash to its name — then it is quarantined.
+   */
+  async verifyObject(hash: string, bytes?: number): Promise<boolean> {
+    const p = this.objectPath(hash);
+    if (Store.#verified.has(p) && this.hasObject(hash, bytes)) return true;
+    const actual = await sha256File(p).catch(() => undefined);
+    if (actual && actual.hash === hash && (bytes === undefined || actual.size === bytes)) { Store.#verified.add(p); return true; }
+    if (actual) await this.quarantine(hash);
+    return false;
   }
 
   async quarantine(hash: string): Promise<string> {
     const dest = path.join(this.quarantineDir, `${hash}.${Date.now()}`);
     await mkdir(this.quarantineDir, { recursive: true });
     await rename(this.objectPath(hash), dest).catch(() => {});
-    this.#verified.delete(hash);
+    Store.#verified.delete(this.objectPath(hash));
     return dest;
   }
 
-  async readRecord(fp: string): Promise<StageRecord | undefined> { return readJson(this.recordPath(fp)); }
+  async readRecord(fp: string): Promise<StageRecord | undefined> {
+    const file = this.recordPath(fp);
+    const r = await readJson<StageRecord>(file);
+    if (r) this.#recordBytes.set(fp, statSync(file, { throwIfNoEntry: false })?.size ?? 0);
+    return r;
+  }
   async readFailure(fp: string): Promise<FailureRecord | undefined> { return readJson(this.failurePath(fp)); }
+  /** Size of a record this process read or wrote, if any. */
+  recordBytes(fp: string): number | undefined { return this.#recordBytes.get(fp); }
 
   /**
-   * Fast cache check from an experiment ref's copy of the outputs: the record must still exist
-   * (gc removes it with its objects) and so must every object. Two stats instead of a read.
+   * Fast cache check from an experiment ref's copy of the outputs: the record must still exist with
+   * the size the ref noted (gc removes it with its objects; a torn record changes size) and every
+   * object must exist with its recorded size. Stats instead of reads: a flipped byte of the same size
+   * is caught only when the object is read (every input is fully checked before a stage runs) or by
+   * `lcl verify`. Anything else falls through to `usableRecord`, which reads and validates.
    */
   cachedFromRef(fp: string, entry: RunStage | undefined): Pick<StageRecord, "fingerprint" | "outputs"> | undefined {
-    if (!entry || entry.fingerprint !== fp || !entry.outputs || entry.status === "failed") return undefined;
-    if (!existsSync(this.recordPath(fp))) return undefined;
-    for (const o of Object.values(entry.outputs)) if (!this.hasObject(o.object)) return undefined;
+    if (!entry || entry.fingerprint !== fp || !entry.outputs || entry.status === "failed" || entry.recordBytes === undefined) return undefined;
+    const st = statSync(this.recordPath(fp), { throwIfNoEntry: false });
+    if (!st || st.size !== entry.recordBytes) return undefined;
+    for (const o of Object.values(entry.outputs)) if (!this.hasObject(o.object, o.bytes)) return undefined;
+    this.#recordBytes.set(fp, st.size);
     return { fingerprint: fp, outputs: entry.outputs };
   }
 
-  /** A cache hit needs the record and every object it names. */
+  /** A cache hit needs a readable record and every object it names, at its recorded size. */
   async usableRecord(fp: string): Promise<StageRecord | undefined> {
     const r = await this.readRecord(fp);
     if (!r) return undefined;
-    for (const o of Object.values(r.outputs)) if (!this.hasObject(o.object)) return undefined;
+    for (const o of Object.values(r.outputs)) if (!this.hasObject(o.object, o.bytes)) return undefined;
     return r;
   }
 
   async writeRecord(r: StageRecord) {
-    await writeJsonAtomic(this.recordPath(r.fingerprint), r, this.tmpDir);
+    const text = JSON.stringify(r, null, 1) + "\n";
+    await writeAtomic(this.recordPath(r.fingerprint), text, this.tmpDir);
+    this.#recordBytes.set(r.fingerprint, Buffer.byteLength(text));
     const failed = this.failurePath(r.fingerprint);
     if (existsSync(failed)) await unlink(failed).catch(() => {});
   }

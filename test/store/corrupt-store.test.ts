@@ -1,0 +1,61 @@
+import { existsSync, readFileSync, readdirSync, readlinkSync, truncateSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Rig } from "../helpers/rig.js";
+import { files } from "../engine/fixtures.js";
+import { objectPath, recordPath } from "./helpers.js";
+
+let rig: Rig;
+afterEach(() => rig?.dispose());
+
+const store = () => rig.path("artifacts");
+async function ranOnce() {
+  rig = new Rig(files(), { toyStages: true });
+  const r = await rig.lcl(["run"]);
+  expect(r.code, r.stderr).toBe(0);
+  return rig.lastRun().stages;
+}
+const srcObject = () => JSON.parse(readFileSync(recordPath(store(), rig.lastRun().stages.src!.fingerprint!), "utf8")).outputs.table.object as string;
+
+describe("a damaged store: every command agrees and the next run repairs", () => {
+  it("a torn stage record: status says so, run recomputes it (not 'cached'), and the record is whole again", async () => {
+    const stages = await ranOnce();
+    const rec = recordPath(store(), stages.src!.fingerprint!);
+    truncateSync(rec, Math.floor(readFileSync(rec).length / 2));
+    const st = await rig.lcl(["status"]);
+    expect(st.stdout).toMatch(/(missing|stale)\s+src/);
+    const r = await rig.lcl(["run"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rig.statuses().src).toBe("ran");
+    expect(() => JSON.parse(readFileSync(rec, "utf8"))).not.toThrow();
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    expect(rig.statuses()).toEqual({ src: "cached", scale: "cached", join: "cached" });
+  });
+
+  it("a truncated object is caught by the fast path's size check and recomputed", async () => {
+    await ranOnce();
+    const obj = objectPath(store(), srcObject());
+    truncateSync(obj, 10);
+    const r = await rig.lcl(["run"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rig.statuses().src).toBe("ran");
+    expect(readFileSync(obj).length).toBeGreaterThan(10);
+    expect((await rig.lcl(["verify"])).code).toBe(0);
+  });
+
+  it("a flipped byte in an input: quarantined when read, its producer recomputed in the same run, views re-pointed", async () => {
+    await ranOnce();
+    const hash = srcObject();
+    const obj = objectPath(store(), hash);
+    const bytes = readFileSync(obj);
+    bytes[bytes.length - 9]! ^= 0xff;
+    writeFileSync(obj, bytes);
+    const r = await rig.lcl(["run", "--force", "scale"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rig.statuses()).toMatchObject({ src: "ran", scale: "ran" });
+    expect(readdirSync(rig.path("artifacts/quarantine"))).toHaveLength(1);
+    const view = rig.path("artifacts/views/base/src/table.arrow");
+    expect(existsSync(path.resolve(path.dirname(view), readlinkSync(view)))).toBe(true); // the view resolves to good bytes
+    expect((await rig.lcl(["verify"])).code).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { ensureDir } from "./atomic.js";
+import { checkFile, LeaseOwnerFile } from "./store-files.js";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -41,7 +42,11 @@ function alive(pid: number): boolean {
 async function readOwnerOnce(dir: string): Promise<(LeaseOwner & { heartbeatAgeMs: number }) | undefined> {
   const f = path.join(dir, "owner.json");
   const txt = await readFile(f, "utf8");
-  const o = JSON.parse(txt) as LeaseOwner;
+  // A hand-edited or foreign owner file of the wrong shape is treated like a missing one (judged by the
+  // directory's age), never trusted: it is not quarantined, as a live owner rewrites it every heartbeat.
+  const checked = checkFile(LeaseOwnerFile, JSON.parse(txt));
+  if (!checked.ok) throw new Error(`${f}: ${checked.problem}`);
+  const o = checked.value as LeaseOwner;
   const beat = o.beatAt ? Date.parse(o.beatAt) : NaN;
   // Older owners (and hand-written ones) carry no beatAt: the file's mtime is the heartbeat.
   const at = Number.isFinite(beat) ? beat : (await stat(f)).mtimeMs;

@@ -137,6 +137,8 @@ export interface VerifyReport {
   readonly bytes: number;
   readonly corrupt: readonly { readonly hash: string; readonly quarantinedTo: string; readonly actual: string }[];
   readonly brokenRecords: readonly { readonly fingerprint: string; readonly missing: readonly string[] }[];
+  /** Store files (records, runs, refs) that were unreadable or of the wrong shape, now in quarantine/. */
+  readonly damaged: readonly { readonly file: string; readonly problem: string; readonly quarantinedTo: string }[];
 }
 
 /** Re-hash every object; corrupt ones go to quarantine/ (so they are never served) and their stages recompute. */
@@ -151,10 +153,13 @@ export async function verify(store: Store, onProgress?: (done: number) => void):
   }
   const brokenRecords: { fingerprint: string; missing: string[] }[] = [];
   for await (const r of store.allRecords()) {
-    if (r.failed) continue;
+    if (r.failed) { await store.readFailure(r.fingerprint); continue; }
     const rec = await store.readRecord(r.fingerprint);
-    const missing = rec ? Object.entries(rec.outputs).filter(([, o]) => !store.hasObject(o.object, o.bytes)).map(([k]) => k) : ["(unreadable record)"];
+    if (!rec) continue; // damaged: quarantined and listed in `damaged`
+    const missing = Object.entries(rec.outputs).filter(([, o]) => !store.hasObject(o.object, o.bytes)).map(([k]) => k);
     if (missing.length) brokenRecords.push({ fingerprint: r.fingerprint, missing });
   }
-  return { objects, bytes, corrupt, brokenRecords };
+  for (const id of await store.listRuns()) await store.readRun(id);
+  for (const file of await store.listRefFiles()) await store.readRefAt(file);
+  return { objects, bytes, corrupt, brokenRecords, damaged: [...store.damaged] };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import type { Schema } from "effect";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +11,7 @@ import { CorruptObject } from "./errors.js";
 import { FileHashCache, sha256File } from "./hashing.js";
 import type { FingerprintData } from "./fingerprint.js";
 import type { ColumnSummary } from "./table/index.js";
+import { checkFile, ExperimentRefFile, FailureRecordFile, HEX64, RunRecordFile, StageRecordFile } from "./store-files.js";
 
 /**
  * The content-addressed store. Objects are immutable and named by the sha256 of their bytes;
@@ -98,7 +100,13 @@ export interface ExperimentRef {
   readonly stages: Readonly<Record<string, RunStage>>;
 }
 
-const HEX = /^[0-9a-f]{64}$/;
+const HEX = HEX64;
+
+/** Refuse anything but a hash before it becomes a path (refs and records are validated on read; this is the last line). */
+function hashOnly(hash: string): string {
+  if (!HEX.test(hash)) throw new Error(`internal: '${hash.slice(0, 80)}' is not a sha256 hash; refusing to use it as a store path`);
+  return hash;
+}
 
 export class Store {
   readonly objectsDir: string;
@@ -141,11 +149,44 @@ export class Store {
     this.fileHashes = new FileHashCache(path.join(this.cacheDir, "file-hashes.json"));
   }
 
-  objectPath(hash: string): string { return path.join(this.objectsDir, hash.slice(0, 2), hash.slice(2)); }
-  recordPath(fp: string): string { return path.join(this.stagesDir, fp.slice(0, 2), `${fp}.json`); }
-  failurePath(fp: string): string { return path.join(this.stagesDir, fp.slice(0, 2), `${fp}.failed.json`); }
-  logPath(fp: string): string { return path.join(this.logsDir, fp.slice(0, 2), `${fp}.log`); }
-  checkpointPath(fp: string): string { return path.join(this.checkpointsDir, `${fp}.arrow`); }
+  objectPath(hash: string): string { hashOnly(hash); return path.join(this.objectsDir, hash.slice(0, 2), hash.slice(2)); }
+  recordPath(fp: string): string { hashOnly(fp); return path.join(this.stagesDir, fp.slice(0, 2), `${fp}.json`); }
+  failurePath(fp: string): string { hashOnly(fp); return path.join(this.stagesDir, fp.slice(0, 2), `${fp}.failed.json`); }
+  logPath(fp: string): string { hashOnly(fp); return path.join(this.logsDir, fp.slice(0, 2), `${fp}.log`); }
+  checkpointPath(fp: string): string { hashOnly(fp); return path.join(this.checkpointsDir, `${fp}.arrow`); }
+
+  /** Told about every damaged store file (named, with the problem and where it was moved); default: stderr. */
+  onDamage: (message: string) => void = (m) => { process.stderr.write(`lcl: ${m}\n`); };
+  /** Damaged files met by this Store (for `lcl verify`'s report). */
+  readonly damaged: { readonly file: string; readonly problem: string; readonly quarantinedTo: string }[] = [];
+
+  /**
+   * Read a JSON file of the store and check its shape. Missing → undefined. Unparseable or of the
+   * wrong shape → moved to quarantine/, reported by name, and treated as absent (what it described
+   * is recomputed or dropped): one bad file never stops a command.
+   */
+  readChecked<S extends Schema.Top>(file: string, schema: S): S["Type"] | undefined {
+    let text: string;
+    try { text = readFileSync(file, "utf8"); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      if (code !== "EISDIR") throw e;
+      return this.#damaged(file, "a directory where a file belongs");
+    }
+    let raw: unknown;
+    try { raw = JSON.parse(text); } catch { return this.#damaged(file, text.length ? "not valid JSON (torn or hand-edited)" : "empty file"); }
+    const checked = checkFile(schema, raw);
+    return checked.ok ? checked.value : this.#damaged(file, `wrong shape: ${checked.problem}`);
+  }
+
+  #damaged(file: string, problem: string): undefined {
+    const rel = path.relative(this.root, file);
+    const dest = path.join(this.quarantineDir, `${rel.split(path.sep).join("_")}.${Date.now()}`);
+    try { mkdirSync(this.quarantineDir, { recursive: true }); renameSync(file, dest); } catch { /* another process moved it first */ }
+    this.damaged.push({ file, problem, quarantinedTo: dest });
+    this.onDamage(`damaged store file ${file}: ${problem}; moved to ${dest} (what it described will be recomputed)`);
+    return undefined;
+  }
 
   async putBytes(bytes: Uint8Array): Promise<{ hash: string; bytes: number }> {
     const hash = sha256(bytes);
@@ -200,11 +241,12 @@ export class Store {
 
   async readRecord(fp: string): Promise<StageRecord | undefined> {
     const file = this.recordPath(fp);
-    const r = await readJson<StageRecord>(file);
+    const r = this.readChecked(file, StageRecordFile) as StageRecord | undefined;
+    if (r && r.fingerprint !== fp) return this.#damaged(file, `names fingerprint ${r.fingerprint}, not the one in its file name`);
     if (r) this.#recordBytes.set(fp, statSync(file, { throwIfNoEntry: false })?.size ?? 0);
     return r;
   }
-  async readFailure(fp: string): Promise<FailureRecord | undefined> { return readJson(this.failurePath(fp)); }
+  async readFailure(fp: string): Promise<FailureRecord | undefined> { return this.readChecked(this.failurePath(fp), FailureRecordFile) as FailureRecord | undefined; }
   /** Size of a record this process read or wrote, if any. */
   recordBytes(fp: string): number | undefined { return this.#recordBytes.get(fp); }
 
@@ -247,7 +289,7 @@ export class Store {
     return `${t}-${randomBytes(3).toString("hex")}`;
   }
   async writeRun(r: RunRecord) { await writeJsonAtomic(path.join(this.runsDir, `${r.id}.json`), r, this.tmpDir); }
-  async readRun(id: string): Promise<RunRecord | undefined> { return readJson(path.join(this.runsDir, `${id}.json`)); }
+  async readRun(id: string): Promise<RunRecord | undefined> { return this.readChecked(path.join(this.runsDir, `${id}.json`), RunRecordFile) as RunRecord | undefined; }
   async listRuns(): Promise<string[]> {
     try { return (await readdir(this.runsDir)).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort(); } catch { return []; }
   }
@@ -258,9 +300,9 @@ export class Store {
   /** Where refs lived before they were per workspace; read as a fallback so an upgrade keeps its fast path. */
   legacyRefPath(experiment: string) { return path.join(this.refsDir, `${experiment}.json`); }
   async readRef(experiment: string): Promise<ExperimentRef | undefined> {
-    return (await readJson<ExperimentRef>(this.refPath(experiment))) ?? (this.workspaceKey === undefined ? undefined : readJson<ExperimentRef>(this.legacyRefPath(experiment)));
+    return (await this.readRefAt(this.refPath(experiment))) ?? (this.workspaceKey === undefined ? undefined : this.readRefAt(this.legacyRefPath(experiment)));
   }
-  async readRefAt(file: string): Promise<ExperimentRef | undefined> { return readJson(file); }
+  async readRefAt(file: string): Promise<ExperimentRef | undefined> { return this.readChecked(file, ExperimentRefFile) as ExperimentRef | undefined; }
   async writeRef(r: ExperimentRef) { await writeJsonAtomic(this.refPath(r.experiment), r, this.tmpDir); }
   /** Every ref file of every workspace sharing this store (gc's roots). */
   async listRefFiles(): Promise<string[]> {
@@ -331,14 +373,4 @@ export function workspaceKeyOf(root: string): string {
   try { real = realpathSync(real); } catch { /* not created yet: the resolved path is as good */ }
   const base = path.basename(real).replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40) || "root";
   return `${base}-${sha256(real).slice(0, 12)}`;
-}
-
-// Records are small; a synchronous read avoids four async round trips (open, fstat, read, close)
-// per record, which dominated no-op runs over thousands of cached stages.
-async function readJson<T>(p: string): Promise<T | undefined> {
-  try { return JSON.parse(readFileSync(p, "utf8")) as T; } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    if (e instanceof SyntaxError) return undefined; // torn by a foreign writer: treat as absent, it will be recomputed
-    throw e;
-  }
 }

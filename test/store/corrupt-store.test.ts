@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, readdirSync, readlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Rig } from "../helpers/rig.js";
@@ -57,5 +58,48 @@ describe("a damaged store: every command agrees and the next run repairs", () =>
     const view = rig.path("artifacts/views/base/src/table.arrow");
     expect(existsSync(path.resolve(path.dirname(view), readlinkSync(view)))).toBe(true); // the view resolves to good bytes
     expect((await rig.lcl(["verify"])).code).toBe(0);
+  });
+});
+
+describe("store files of the wrong shape are named, quarantined, and the command carries on", () => {
+  it("a stage record that is valid JSON of the wrong shape ({}): verify and show name it instead of crashing", async () => {
+    const stages = await ranOnce();
+    const rec = recordPath(store(), stages.src!.fingerprint!);
+    writeFileSync(rec, "{}\n");
+    const v = await rig.lcl(["verify"]);
+    expect(v.code, v.stderr).toBe(3);
+    expect(v.stderr).toContain(rec);
+    expect(v.stderr).toMatch(/wrong shape/);
+    expect(existsSync(rec)).toBe(false);
+    expect(readdirSync(rig.path("artifacts/quarantine")).some((f) => f.startsWith("stages_"))).toBe(true);
+    writeFileSync(rec, "{}\n");
+    const s = await rig.lcl(["show", "src"]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toContain(rec);
+    const r = await rig.lcl(["run"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rig.statuses().src).toBe("ran");
+  });
+
+  it("an object 'hash' in a ref that walks out of the store is refused, never touched", async () => {
+    const stages = await ranOnce();
+    const victimDir = mkdtempSync(path.join(os.tmpdir(), "lcl-victim-"));
+    const victim = path.join(victimDir, "file.txt");
+    writeFileSync(victim, "precious");
+    try {
+      const [refDir] = readdirSync(rig.path("artifacts/refs"));
+      const refFile = rig.path("artifacts/refs", refDir!, "base.json");
+      const ref = JSON.parse(readFileSync(refFile, "utf8"));
+      const evil = path.relative(rig.path("artifacts/objects"), victim);
+      ref.stages.src.outputs.table.object = evil;
+      ref.stages.src.outputs.table.bytes = "precious".length;
+      writeFileSync(refFile, JSON.stringify(ref));
+      const r = await rig.lcl(["run", "--force", "scale"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(refFile);
+      expect(r.stderr).toMatch(/64 lowercase hex/);
+      expect(readFileSync(victim, "utf8")).toBe("precious");
+      expect(stages.src!.fingerprint).toBe(rig.lastRun().stages.src!.fingerprint);
+    } finally { rmSync(victimDir, { recursive: true, force: true }); }
   });
 });

@@ -112,7 +112,8 @@ export async function show(words: readonly string[], o: Common & { readonly rows
   if (/^[0-9a-f]{6,64}$/.test(what)) {
     for await (const r of s.store.allRecords()) {
       if (r.failed) continue;
-      const rec = (await s.store.readRecord(r.fingerprint))!;
+      const rec = await s.store.readRecord(r.fingerprint);
+      if (!rec) continue; // damaged: named and quarantined by the store
       if (r.fingerprint.startsWith(what) || Object.values(rec.outputs).some((x) => x.object.startsWith(what) || x.logical.startsWith(what))) records.push(rec);
     }
   }

@@ -29,8 +29,9 @@ export async function verify(o: { readonly dir?: string; readonly json: boolean 
       print(`checked ${r.objects} objects (${bytes(r.bytes)})`);
       for (const x of r.corrupt) print(c.red(`  corrupt ${x.hash} (bytes hash to ${x.actual.slice(0, 12)}…) → quarantined at ${x.quarantinedTo}`));
       for (const x of r.brokenRecords) print(c.yellow(`  stage ${x.fingerprint.slice(0, 12)}… lost output(s) ${x.missing.join(", ")}; it will be recomputed on the next run`));
-      if (!r.corrupt.length && !r.brokenRecords.length) print(c.green("store is consistent"));
+      if (!r.corrupt.length && !r.brokenRecords.length && !r.damaged.length) print(c.green("store is consistent"));
     }
     if (r.corrupt.length) throw new CorruptObject({ hash: r.corrupt[0]!.hash, path: r.corrupt[0]!.quarantinedTo, actual: r.corrupt[0]!.actual });
+    if (r.damaged.length) process.exitCode = 3; // damaged files were named on stderr as they were met, and quarantined
   } finally { await lease.release(); }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Schema } from "effect";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, rename, stat, symlink, unlink } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { CodeDetail } from "./code-fingerprint.js";
@@ -321,16 +321,18 @@ export class Store {
    */
   async writeViews(experiment: string, outputs: ReadonlyMap<string, Readonly<Record<string, OutputRecord>>>): Promise<void> {
     const base = path.join(this.root, "views", experiment);
+    // A symlink planted at views/, views/<experiment> or a stage's folder would make lcl write its links
+    // wherever it points (outside the store): such a link is removed (never followed) and a real folder made.
+    if (outputs.size) { await realDir(path.join(this.root, "views")); await realDir(base); }
     for (const [instance, outs] of outputs) {
       const dir = path.join(base, instance.replace(/[/\\]/g, "_"));
-      let dirReady = false;
+      await realDir(dir);
       for (const [name, o] of Object.entries(outs)) {
         const ext = o.kind === "table" || o.kind === "tensors" ? (o.format === "parquet" ? "parquet" : "arrow") : o.kind === "json" ? "json" : o.format ?? "bin";
         const link = path.join(dir, `${name}.${ext}`);
         const target = path.relative(dir, this.objectPath(o.object));
         // Unchanged links are left alone: a no-op run over thousands of stages touches nothing.
         try { if (readlinkSync(link) === target) continue; } catch { /* missing or not a link */ }
-        if (!dirReady) { await mkdir(dir, { recursive: true }); dirReady = true; }
         const tmp = `${link}.${process.pid}.tmp`;
         await unlink(tmp).catch(() => {});
         await symlink(target, tmp);
@@ -366,6 +368,14 @@ export class Store {
 }
 
 export const hostName = os.hostname();
+
+/** Make `dir` a real directory: a symlink (or file) in its place is removed, never followed. */
+async function realDir(dir: string): Promise<void> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (st?.isDirectory()) return;
+  if (st) await unlink(dir);
+  await mkdir(dir, { recursive: true });
+}
 
 /** A readable, collision-safe folder name for a workspace: its folder name and a hash of its real path. */
 export function workspaceKeyOf(root: string): string {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, symlinkSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -101,5 +101,21 @@ describe("store files of the wrong shape are named, quarantined, and the command
       expect(readFileSync(victim, "utf8")).toBe("precious");
       expect(stages.src!.fingerprint).toBe(rig.lastRun().stages.src!.fingerprint);
     } finally { rmSync(victimDir, { recursive: true, force: true }); }
+  });
+});
+
+describe("views never leave the store", () => {
+  it("a symlink planted at artifacts/views/<experiment> is replaced by a real folder, and nothing is written where it pointed", async () => {
+    rig = new Rig(files(), { toyStages: true });
+    const outside = mkdtempSync(path.join(os.tmpdir(), "lcl-outside-"));
+    try {
+      mkdirSync(rig.path("artifacts/views"), { recursive: true });
+      symlinkSync(outside, rig.path("artifacts/views/base"));
+      const r = await rig.lcl(["run"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readdirSync(outside)).toEqual([]);
+      expect(lstatSync(rig.path("artifacts/views/base")).isDirectory()).toBe(true);
+      expect(existsSync(rig.path("artifacts/views/base/src/table.arrow"))).toBe(true);
+    } finally { rmSync(outside, { recursive: true, force: true }); }
   });
 });

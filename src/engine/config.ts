@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Schema, SchemaIssue } from "effect";
 import { ConfigError, didYouMean, type Diagnostic } from "./errors.js";
-import { YamlSource, type YamlPath } from "./yaml-source.js";
+import { readYamlText, YamlSource, type YamlPath } from "./yaml-source.js";
 import type { Workspace } from "./workspace.js";
 import { RESOURCE_KEYS, ResourcesSchema, type Resources } from "./resources.js";
 
@@ -112,7 +112,7 @@ function decodeWith<S extends Schema.Top>(schema: S, src: YamlSource, allowedKey
 }
 
 function readSource(file: string, display: string): YamlSource {
-  return new YamlSource(display, readFileSync(file, "utf8"));
+  return new YamlSource(display, readYamlText(file, display));
 }
 
 export function listPipelines(ws: Workspace): string[] {
@@ -150,7 +150,8 @@ export function loadPipeline(ws: Workspace, name: string, referencedFrom?: Diagn
 
 export function loadExperiments(ws: Workspace): ExperimentsFile {
   let src: YamlSource;
-  try { src = readSource(ws.experimentsFile, "experiments.yaml"); } catch {
+  try { src = readSource(ws.experimentsFile, "experiments.yaml"); } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError({ diagnostics: [{ file: "experiments.yaml", message: "cannot read experiments.yaml", fix: "create it (see README: YAML reference)" }] });
   }
   const { value, diagnostics } = decodeWith(ExperimentsSchema, src, (p) =>

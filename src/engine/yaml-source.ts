@@ -1,5 +1,36 @@
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from "yaml";
-import type { Diagnostic } from "./errors.js";
+import { readFileSync } from "node:fs";
+import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, parseDocument, visit, type Document } from "yaml";
+import { ConfigError, type Diagnostic } from "./errors.js";
+
+/** Aliases a file may expand (`*name`): enough for any real config, far below an alias bomb ("billion laughs"). */
+export const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * A YAML file's text, strictly UTF-8: invalid bytes are an error at their line and column
+ * instead of being replaced by U+FFFD (which would silently change a path or a name).
+ */
+export function readYamlText(file: string, display: string): string {
+  const bytes = readFileSync(file);
+  try { return new TextDecoder("utf-8", { fatal: true }).decode(bytes); } catch {
+    // The shortest invalid prefix (validity of prefixes is monotone) ends at the first bad byte.
+    let lo = 0, hi = bytes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      try { new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true }); lo = mid + 1; } catch { hi = mid; }
+    }
+    // A lead byte is rejected only when the byte after it is not a continuation: point at the lead byte.
+    try { new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, lo)); } catch {
+      for (let i = lo - 1; i >= Math.max(0, lo - 3); i--) if (bytes[i]! >= 0xc0) { lo = i; break; }
+    }
+    const before = bytes.subarray(0, lo);
+    const lineStart = before.lastIndexOf(0x0a) + 1;
+    const line = before.reduce((n, b) => n + (b === 0x0a ? 1 : 0), 1);
+    const col = new TextDecoder().decode(bytes.subarray(lineStart, lo)).length + 1;
+    throw new ConfigError({ diagnostics: [{ file: display, line, col,
+      message: `not valid UTF-8: byte 0x${bytes[lo]!.toString(16).padStart(2, "0")} at byte offset ${lo}`,
+      fix: "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`), or replace the character" }] });
+  }
+}
 
 export type YamlPath = readonly (string | number)[];
 
@@ -21,7 +52,17 @@ export class YamlSource {
     });
   }
 
-  toJS(): unknown { return this.doc.toJS({ maxAliasCount: 1000 }); }
+  /** The document as plain data; an alias bomb is a positioned config error, not an internal one. */
+  toJS(): unknown {
+    try { return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }); } catch (e) {
+      if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
+      let at: { line: number; col: number } | undefined;
+      visit(this.doc, { Alias: (_, node) => { if (!at && isAlias(node) && node.range) { at = this.#lines.linePos(node.range[0]); return visit.BREAK; } return undefined; } });
+      throw new ConfigError({ diagnostics: [{ file: this.file, ...(at ? { line: at.line, col: at.col } : {}),
+        message: `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} expansions: an alias bomb?)`,
+        fix: "write the values out, or use fewer nested aliases" }] });
+    }
+  }
 
   /** Position of the value at `path`, or of its deepest existing ancestor. */
   locate(path: YamlPath): { line: number; col: number } | undefined {

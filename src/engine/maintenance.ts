@@ -4,6 +4,7 @@ import { sha256File } from "./hashing.js";
 import { acquire, isStale, tryAcquire, type Lease } from "./lock.js";
 import { LockTimeout } from "./errors.js";
 import type { Store } from "./store.js";
+import { HEX64 as HEX } from "./store-files.js";
 
 /**
  * Store maintenance (gc, verify) takes the workspace's exclusive maintenance lock; every run holds
@@ -54,7 +55,7 @@ export const DEFAULT_GC_GRACE_MS = 24 * 3_600_000;
 export interface GcReport {
   readonly keptRecords: number;
   readonly keptObjects: number;
-  readonly removed: readonly { readonly kind: "object" | "record" | "log" | "tmp" | "checkpoint" | "job"; readonly path: string; readonly bytes: number }[];
+  readonly removed: readonly { readonly kind: "object" | "record" | "log" | "tmp" | "checkpoint" | "job" | "junk" | "quarantine"; readonly path: string; readonly bytes: number }[];
   readonly freedBytes: number;
   readonly dryRun: boolean;
 }
@@ -101,6 +102,29 @@ export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number
     if (liveObjects.has(o.hash) || young(o.mtimeMs)) keptObjects++;
     else removed.push({ kind: "object", path: o.path, bytes: o.bytes });
   }
+  // Junk under objects/ (not named by a hash: hand-copied, or a foreign tool's temp file) and stage
+  // folders' strays: nothing can ever reference them. Quarantined files are kept for the grace period
+  // (to look at), then freed.
+  for (const [dir, named] of [[store.objectsDir, /^[0-9a-f]{2}$/], [store.stagesDir, /^[0-9a-f]{2}$/]] as const) {
+    for (const d of await readdir(dir).catch(() => [] as string[])) {
+      const sub = path.join(dir, d);
+      const st = await stat(sub).catch(() => undefined);
+      if (!st || young(st.mtimeMs)) continue;
+      if (!named.test(d) || !st.isDirectory()) { removed.push({ kind: "junk", path: sub, bytes: st.isFile() ? st.size : 0 }); continue; }
+      for (const f of await readdir(sub).catch(() => [] as string[])) {
+        const ok = dir === store.objectsDir ? HEX.test(d + f) : /^[0-9a-f]{64}(\.failed)?\.json$/.test(f) && f.startsWith(d);
+        if (ok) continue;
+        const p = path.join(sub, f);
+        const fst = await stat(p).catch(() => undefined);
+        if (fst && !young(fst.mtimeMs)) removed.push({ kind: "junk", path: p, bytes: fst.isFile() ? fst.size : 0 });
+      }
+    }
+  }
+  for (const f of await readdir(store.quarantineDir).catch(() => [] as string[])) {
+    const p = path.join(store.quarantineDir, f);
+    const st = await stat(p).catch(() => undefined);
+    if (st && !young(st.mtimeMs)) removed.push({ kind: "quarantine", path: p, bytes: st.isFile() ? st.size : 0 });
+  }
   const hour = 3_600_000;
   for (const f of await readdir(store.tmpDir).catch(() => [] as string[])) {
     const p = path.join(store.tmpDir, f);
@@ -125,8 +149,8 @@ export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number
   }
   if (!opts.dryRun) {
     // Records before objects: a crash mid-gc leaves unreferenced objects (harmless), never a record without its objects.
-    for (const kind of ["record", "log", "object", "tmp", "checkpoint", "job"] as const) {
-      for (const r of removed) if (r.kind === kind) await (kind === "tmp" || kind === "job" ? rm(r.path, { recursive: true, force: true }) : unlink(r.path).catch(() => {}));
+    for (const kind of ["record", "log", "object", "tmp", "checkpoint", "job", "junk", "quarantine"] as const) {
+      for (const r of removed) if (r.kind === kind) await (kind === "tmp" || kind === "job" || kind === "junk" || kind === "quarantine" ? rm(r.path, { recursive: true, force: true }) : unlink(r.path).catch(() => {}));
     }
   }
   return { keptRecords, keptObjects, removed, freedBytes: removed.reduce((a, r) => a + r.bytes, 0), dryRun: opts.dryRun };

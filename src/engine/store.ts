@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Schema } from "effect";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile, rename, stat, symlink, unlink } from "node:fs/promises";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, utimesSync } from "node:fs";
+import { lstat, mkdir, readdir, readFile, rename, stat, symlink, unlink, utimes } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { CodeDetail } from "./code-fingerprint.js";
@@ -182,7 +182,8 @@ export class Store {
   #damaged(file: string, problem: string): undefined {
     const rel = path.relative(this.root, file);
     const dest = path.join(this.quarantineDir, `${rel.split(path.sep).join("_")}.${Date.now()}`);
-    try { mkdirSync(this.quarantineDir, { recursive: true }); renameSync(file, dest); } catch { /* another process moved it first */ }
+    // Touched after the move: gc keeps quarantined files for its grace period counted from now, not from their old mtime.
+    try { mkdirSync(this.quarantineDir, { recursive: true }); renameSync(file, dest); const now = new Date(); utimesSync(dest, now, now); } catch { /* another process moved it first */ }
     this.damaged.push({ file, problem, quarantinedTo: dest });
     this.onDamage(`damaged store file ${file}: ${problem}; moved to ${dest} (what it described will be recomputed)`);
     return undefined;
@@ -234,7 +235,7 @@ export class Store {
   async quarantine(hash: string): Promise<string> {
     const dest = path.join(this.quarantineDir, `${hash}.${Date.now()}`);
     await mkdir(this.quarantineDir, { recursive: true });
-    await rename(this.objectPath(hash), dest).catch(() => {});
+    await rename(this.objectPath(hash), dest).then(() => utimes(dest, new Date(), new Date())).catch(() => {});
     Store.#verified.delete(this.objectPath(hash));
     return dest;
   }

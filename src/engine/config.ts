@@ -136,6 +136,7 @@ export function loadPipeline(ws: Workspace, name: string, referencedFrom?: Diagn
   const { value, diagnostics } = decodeWith(PipelineSchema, src, (p) =>
     p.length === 0 ? pipelineKeys.top : p.length === 2 && p[0] === "nodes" ? pipelineKeys.node : p.length === 3 && p[0] === "nodes" && p[2] === "resources" ? RESOURCE_KEYS : undefined);
   if (!value) throw new ConfigError({ diagnostics });
+  if (!Object.keys(value.nodes).length) throw new ConfigError({ diagnostics: [src.diag(["nodes"], "a pipeline needs at least one node", "add a node under `nodes:`, e.g. `gen: { uses: toy-numbers }`")] });
   const nodes = new Map<string, NodeDecl>();
   for (const [nodeName, n] of Object.entries(value.nodes)) {
     nodes.set(nodeName, {
@@ -308,13 +309,24 @@ function zipAxis(name: string, columns: Readonly<Record<string, readonly unknown
 }
 
 /** `{a: [1,2], b: [x]}` → cartesian points; a list of param objects → those points as given. */
+/** Largest sweep of one node (README "Reliability"): beyond it `plan` would take minutes and the store millions of files. */
+export const MAX_SWEEP_VARIANTS = 100_000;
+
 function expandSweep(sweep: ExperimentDecl["matrix"][string], origin: Origin, diagnostics: Diagnostic[]): Record<string, unknown>[] {
   if (Array.isArray(sweep)) {
     if (sweep.length === 0) diagnostics.push(origin.src.diag(origin.path, "a sweep needs at least one variant", "list one or more param sets"));
     return sweep.map((p) => ({ ...p }));
   }
+  // Counted before it is expanded: a product of millions would hang `plan` and fill memory.
+  const entries = Object.entries(sweep as Record<string, readonly unknown[]>);
+  const size = entries.reduce((n, [, values]) => n * Math.max(1, values.length), 1);
+  if (size > MAX_SWEEP_VARIANTS) {
+    diagnostics.push(origin.src.diag(origin.path, `this sweep has ${size.toLocaleString("en")} variants (${entries.map(([k, v]) => `${v.length} ${k}`).join(" × ")}); lcl handles at most ${MAX_SWEEP_VARIANTS.toLocaleString("en")} per node`,
+      "sweep fewer values (or split the sweep into several experiments)"));
+    return [{}];
+  }
   let points: Record<string, unknown>[] = [{}];
-  for (const [k, values] of Object.entries(sweep as Record<string, readonly unknown[]>)) {
+  for (const [k, values] of entries) {
     if (values.length === 0) diagnostics.push(origin.src.diag([...origin.path, k], `sweep over '${k}' has no values`, "give at least one value, e.g. [1, 2]"));
     const seen = new Set(values.map((v) => JSON.stringify(v)));
     if (seen.size !== values.length) diagnostics.push(origin.src.diag([...origin.path, k], `sweep over '${k}' repeats a value`, "list each value once"));

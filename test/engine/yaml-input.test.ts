@@ -29,3 +29,23 @@ describe("hostile or mis-encoded YAML", () => {
     expect(col).toBe("  base: { pipeline: p, description: \"caf".length + 1);
   });
 });
+
+describe("degenerate pipelines and sweeps", () => {
+  it("`nodes: {}` is an error at `nodes`, not a run of 0 stages that writes a ref", async () => {
+    rig = new Rig({ "pipelines/p.yaml": "nodes: {}\n", "experiments.yaml": "experiments:\n  base: { pipeline: p }\n" }, { toyStages: true });
+    const r = await rig.lcl(["run"]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/pipelines\/p\.yaml:1:\d+: nodes: a pipeline needs at least one node/);
+    expect(rig.exists("artifacts/refs")).toBe(false);
+  });
+
+  it("a sweep of 9 million variants is refused at once with its size, not a hang of `plan`", async () => {
+    const values = (n: number) => `[${Array.from({ length: n }, (_, i) => i + 1).join(", ")}]`;
+    rig = new Rig({ "pipelines/p.yaml": pipeline, "experiments.yaml": `experiments:\n  base:\n    pipeline: p\n    matrix:\n      src: { n: ${values(3000)}, offset: ${values(3000)} }\n` }, { toyStages: true });
+    const t0 = Date.now();
+    const r = await rig.lcl(["plan"]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/9,000,000 variants \(3000 n × 3000 offset\); lcl handles at most 100,000/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+});

@@ -173,6 +173,11 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
       const { fingerprint, detail, files } = key;
       const fp = fingerprint.hash;
       return yield* Semaphore.withPermits(sem, 1)(Effect.gen(function* () {
+        // Checked again once a slot is free: a stage that queued for one before another failed must not start now.
+        if (stopLaunching) {
+          emit({ type: "stage-skipped", id: inst.id, reason: "not started: another stage failed (use --keep-going to continue independent branches)" });
+          return { ok: false, status: "skipped", fingerprint: fp } as const;
+        }
         const lease = yield* Effect.promise((signal) => acquire(path.join(store.locksDir, "stages", fp), `stage ${inst.id} of ${graph.experiment}`,
           { signal, onWait: (owner) => emit({ type: "waiting", id: inst.id, lock: fp, ...(owner ? { owner } : {}) }) }));
         if (!lease) return { ok: false, status: "interrupted", fingerprint: fp } as const;

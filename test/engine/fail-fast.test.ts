@@ -1,0 +1,17 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Rig } from "../helpers/rig.js";
+
+let rig: Rig;
+afterEach(() => rig?.dispose());
+
+describe("without --keep-going", () => {
+  it("a stage queued for a slot does not start after another stage has failed", async () => {
+    rig = new Rig({
+      "pipelines/p.yaml": "nodes:\n  dies: { uses: t-busy, params: { crash: true } }\n  b: { uses: t-busy, params: { ms: 10, seed: 1 } }\n  c: { uses: t-busy, params: { ms: 10, seed: 2 } }\n",
+      "experiments.yaml": "experiments:\n  e: { pipeline: p }\n",
+    }, { toyStages: true });
+    const r = await rig.lcl(["run", "-j", "1"]);
+    expect(r.code).toBe(1);
+    expect(rig.statuses()).toEqual({ dies: "failed", b: "skipped", c: "skipped" });
+  });
+});

@@ -306,7 +306,7 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
     }, mergeResources(inst.kind.resources, graph.nodeDecls.get(inst.node)?.resources), hooks);
   }
   const isolated = opts.isolate ?? inst.kind.isolation === "process";
-  const result = isolated ? await runInChild(registry.modulePath(inst.kind.name)!, job, hooks) : await runStage(inst.kind, job, hooks);
+  const result = isolated ? await runInChild(registry.modulePath(inst.kind.name)!, job, hooks) : await withoutProcessExit(() => runStage(inst.kind, job, hooks));
   const finished = new Date();
   const record: StageRecord = {
     fingerprint: fp, data, codeDetail, instance: inst.id, experiment: graph.experiment, outputs: result.outputs, metrics: result.metrics,
@@ -316,6 +316,23 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
   };
   await store.writeRecord(record);
   return record;
+}
+
+/**
+ * While inline stages run, `process.exit` in stage code fails that stage instead of ending lcl
+ * (with whatever exit code the stage chose, e.g. 3 = "corrupt object", and no run record).
+ * Stages that must exit use `isolation: "process"`.
+ */
+let inlineStages = 0;
+let realExit: typeof process.exit | undefined;
+async function withoutProcessExit<T>(f: () => Promise<T>): Promise<T> {
+  if (inlineStages++ === 0) {
+    realExit = process.exit;
+    process.exit = ((code?: number | string | null) => {
+      throw new Error(`the stage called process.exit(${code ?? ""}): a stage must not end lcl; throw an Error to fail, or declare isolation: "process"`);
+    }) as typeof process.exit;
+  }
+  try { return await f(); } finally { if (--inlineStages === 0 && realExit) process.exit = realExit; }
 }
 
 const GRACE_MS = 5_000;

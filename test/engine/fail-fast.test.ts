@@ -15,3 +15,20 @@ describe("without --keep-going", () => {
     expect(rig.statuses()).toEqual({ dies: "failed", b: "skipped", c: "skipped" });
   });
 });
+
+describe("an inline stage that calls process.exit", () => {
+  it("fails that stage (exit 1, run record written) instead of ending lcl with its exit code", async () => {
+    rig = new Rig({
+      "stages/t-exit.ts": `import { defineStage, port, Schema } from "lcl";
+export default defineStage({ name: "t-exit", version: 1, description: "exits", params: Schema.Struct({}), inputs: {}, outputs: { out: port.json() },
+  async run() { process.exit(3); } });
+`,
+      "pipelines/p.yaml": "nodes:\n  x: { uses: t-exit }\n  ok: { uses: t-source }\n",
+      "experiments.yaml": "experiments:\n  e: { pipeline: p }\n",
+    }, { toyStages: true });
+    const r = await rig.lcl(["run", "--keep-going"]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/process\.exit\(3\)/);
+    expect(rig.statuses()).toEqual({ x: "failed", ok: "ran" });
+  });
+});

@@ -89,7 +89,9 @@ async function encodeOutput(store: Store, name: string, port: Port, value: unkno
         schema: Object.fromEntries(Object.entries(set).map(([k, t]) => [k, `${t.dtype}[${t.shape.join(",")}]`])) };
     }
     case "json": {
-      const bytes = new TextEncoder().encode(canonicalJson(value));
+      let text: string;
+      try { text = canonicalJson(value); } catch (e) { throw new Error(`output '${name}': ${(e as Error).message}`); }
+      const bytes = new TextEncoder().encode(text);
       const { hash } = await store.putBytes(bytes);
       return { kind: "json", object: hash, logical: hash, bytes: bytes.byteLength, format: "json" };
     }

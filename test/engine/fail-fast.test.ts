@@ -32,3 +32,19 @@ export default defineStage({ name: "t-exit", version: 1, description: "exits", p
     expect(rig.statuses()).toEqual({ x: "failed", ok: "ran" });
   });
 });
+
+describe("a JSON output holding NaN", () => {
+  it("fails naming the output and the key", async () => {
+    rig = new Rig({
+      "stages/t-nan.ts": `import { defineStage, port, Schema } from "lcl";
+export default defineStage({ name: "t-nan", version: 1, description: "NaN", params: Schema.Struct({}), inputs: {}, outputs: { stats: port.json() },
+  async run(ctx) { await ctx.outputs.stats.write({ fit: { r2: [0.5, NaN] } }); } });
+`,
+      "pipelines/p.yaml": "nodes:\n  x: { uses: t-nan }\n",
+      "experiments.yaml": "experiments:\n  e: { pipeline: p }\n",
+    }, { toyStages: true });
+    const r = await rig.lcl(["run"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/output 'stats': canonical JSON cannot hold NaN \(at fit\.r2\[1\]\)/);
+  });
+});

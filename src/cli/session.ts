@@ -37,6 +37,13 @@ export async function loadGraph(s: Session, words: readonly string[]): Promise<G
   const targets = isExp ? rest : words;
   const graph = await buildGraph(resolveExperiment(s.ws, s.experiments, name), s.registry);
   if (!targets.length) return graph;
+  // A first word that is neither an experiment nor a stage of the default one was most likely meant as an experiment.
+  if (!isExp && ![...graph.instances.values()].some((i) => i.id === first || i.node === first)) {
+    const exps = [...s.experiments.experiments.keys()];
+    const expGuess = didYouMean(first!, exps), nodeGuess = didYouMean(first!, [...graph.nodes, ...graph.instances.keys()]);
+    throw new NotFound({ what: `experiment (or node of the default experiment '${name}')`, name: first!,
+      hint: expGuess ? `did you mean experiment '${expGuess}'?` : nodeGuess ? `did you mean node '${nodeGuess}'?` : `experiments are: ${exps.join(", ")}; nodes of '${name}': ${graph.nodes.join(", ")}` });
+  }
   return restrict(graph, targets, s);
 }
 

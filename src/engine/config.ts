@@ -106,9 +106,51 @@ function decodeWith<S extends Schema.Top>(schema: S, src: YamlSource, allowedKey
     if (message === "Missing key") {
       return src.diag(ypath, `missing required key '${ypath[ypath.length - 1]}'`, "add it", true);
     }
-    return src.diag(ypath, message);
+    // A path or file name where a name belongs (`uses: stages/toy-scale`, `pipeline: ../x.yaml`): suggest the bare name.
+    const value = src.doc.getIn(ypath);
+    if (typeof value === "string" && /names start with a letter/.test(message)) {
+      const bare = path.basename(value).replace(/\.(ya?ml|[cm]?[jt]s)$/, "");
+      if (bare !== value && NAME.test(bare)) return src.diag(ypath, `'${value}' is not a name: ${message}`, `write the name only: did you mean '${bare}'?`);
+    }
+    const wants = expectedAt(ypath, src.file.endsWith("experiments.yaml"));
+    // Schema wording ("Expected object | null") says little to a YAML author: say what the key takes.
+    if (wants && /^Expected (object|array|string|number|boolean)/.test(message)) return src.diag(ypath, `${ypath.length ? `'${ypath[ypath.length - 1]}'` : "the file"} takes ${wants}`, `write ${wants}`);
+    return src.diag(ypath, message, wants ? `write ${wants}` : undefined);
   });
   return { diagnostics };
+}
+
+/** What each YAML key takes, in words, for type errors (see README: YAML reference). */
+function expectedAt(p: YamlPath, experimentsFile: boolean): string | undefined {
+  const k = p.map(String);
+  const n = k.length, last = k[n - 1];
+  if (n === 0) return experimentsFile ? "a map with `experiments:` (and optionally `default:`)" : "a map with `nodes:` (and optionally `description:`)";
+  if (!experimentsFile) {
+    if (k[0] === "description" || k[0] === "$schema") return "text (quote it if it has ':' or '#')";
+    if (k[0] !== "nodes") return undefined;
+    if (n === 1) return "a map of node name → { uses: <kind>, params, inputs }";
+    if (n === 2) return "a map with `uses: <stage kind>` (and optionally params, inputs, resources)";
+    if (last === "uses") return "a stage kind's name, e.g. toy-scale";
+    if (last === "params" && n === 3) return "a map of param: value";
+    if (last === "inputs" && n === 3) return "a map of <input port>: <node>.<output>, e.g. { table: gen.table }";
+    if (k[2] === "inputs") return "<node>.<output>, e.g. gen.table";
+    if (last === "description") return "text (quote it if it has ':' or '#')";
+    if (last === "resources") return "a map of cpus, mem, time, gpus, partition, sbatch";
+    if (k[2] === "resources") return ({ cpus: "a whole number ≥ 1, e.g. 4", gpus: "a whole number ≥ 0, e.g. 1", mem: "a size such as 4G or 500M", time: 'minutes, HH:MM:SS or D-HH:MM, e.g. "30" or "2:00:00"', partition: "a SLURM partition name", sbatch: "a list of extra sbatch arguments" } as Record<string, string>)[k[3]!];
+    return undefined;
+  }
+  if (k[0] === "default") return "the name of an experiment below";
+  if (k[0] === "$schema") return "text";
+  if (k[0] !== "experiments") return undefined;
+  if (n === 1) return "a map of experiment name → { pipeline, params, matrix }";
+  if (n === 2) return "a map with `pipeline: <name>` or `extends: <experiment>` (and optionally params, matrix, zip)";
+  if (last === "pipeline") return "the name of a file in pipelines/ without .yaml";
+  if (last === "extends") return "the name of another experiment";
+  if (last === "description") return "text (quote it if it has ':' or '#')";
+  if (k[2] === "params") return n === 3 ? "a map of node → { param: value }" : n === 4 ? "a map of param: value" : undefined;
+  if (k[2] === "matrix") return n === 3 ? "a map of node → { param: [values…] } or a list of param sets" : n === 4 ? "{ param: [values…] } or a list of param sets, e.g. [ { n: 1 }, { n: 2 } ]" : n === 5 ? "a list of values, e.g. [1, 2, 3]" : undefined;
+  if (k[2] === "zip") return n === 3 ? "a map of axis name → { <node>.<param>: [values…] }" : n === 4 ? "a map of <node>.<param>: [values…]" : "a list of values, one per point";
+  return undefined;
 }
 
 function readSource(file: string, display: string): YamlSource {

@@ -56,11 +56,18 @@ export class YamlSource {
   toJS(): unknown {
     try { return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }); } catch (e) {
       if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
-      let at: { line: number; col: number } | undefined;
-      visit(this.doc, { Alias: (_, node) => { if (!at && isAlias(node) && node.range) { at = this.#lines.linePos(node.range[0]); return visit.BREAK; } return undefined; } });
+      const bomb = /excessive/i.test(e.message);
+      let at: { line: number; col: number } | undefined, name = "";
+      visit(this.doc, { Alias: (_, node) => {
+        if (at || !isAlias(node) || !node.range) return undefined;
+        if (!bomb && node.resolve(this.doc)) return undefined; // looking for the unresolved one
+        at = this.#lines.linePos(node.range[0]); name = node.source;
+        return visit.BREAK;
+      } });
       throw new ConfigError({ diagnostics: [{ file: this.file, ...(at ? { line: at.line, col: at.col } : {}),
-        message: `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} expansions: an alias bomb?)`,
-        fix: "write the values out, or use fewer nested aliases" }] });
+        ...(bomb
+          ? { message: `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} expansions: an alias bomb?)`, fix: "write the values out, or use fewer nested aliases" }
+          : { message: `YAML alias *${name} has no anchor &${name} before it`, fix: `define &${name} earlier in the file, or write the value out` }) }] });
     }
   }
 

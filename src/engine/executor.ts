@@ -14,7 +14,7 @@ import { acquire } from "./lock.js";
 import { hostName, type RunRecord, type RunStage, type StageRecord, type Store } from "./store.js";
 import { LCL_ROOT, type Workspace } from "./workspace.js";
 import type { RemoteExecutor } from "./executors/remote.js";
-import { mergeResources } from "./resources.js";
+import { mergeResources, timeLimitMs } from "./resources.js";
 
 /**
  * Runs a graph: every instance waits for its upstream, computes its Merkle key, and either reuses
@@ -36,6 +36,8 @@ export interface RunOptions {
   readonly isolate?: boolean;
   /** Send stages to a cluster scheduler instead of running them here (`--executor slurm`); leases and caching stay in the driver. */
   readonly remote?: RemoteExecutor;
+  /** Wall-time limit of every stage run here (`--timeout`); else a kind's or node's `resources.time`, else none. */
+  readonly stageTimeoutMs?: number;
 }
 
 /** What downstream stages and the run record need of a result (`failed`: a variant a tolerant join gets without output). */
@@ -306,7 +308,10 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
     }, mergeResources(inst.kind.resources, graph.nodeDecls.get(inst.node)?.resources), hooks);
   }
   const isolated = opts.isolate ?? inst.kind.isolation === "process";
-  const result = isolated ? await runInChild(registry.modulePath(inst.kind.name)!, job, hooks) : await withoutProcessExit(() => runStage(inst.kind, job, hooks));
+  const time = mergeResources(inst.kind.resources, graph.nodeDecls.get(inst.node)?.resources).time;
+  const limitMs = opts.stageTimeoutMs ?? (time !== undefined ? timeLimitMs(time) : undefined);
+  const result = await withTimeout(limitMs, hooks, (h) =>
+    isolated ? runInChild(registry.modulePath(inst.kind.name)!, job, h) : withoutProcessExit(() => runStage(inst.kind, job, h)));
   const finished = new Date();
   const record: StageRecord = {
     fingerprint: fp, data, codeDetail, instance: inst.id, experiment: graph.experiment, outputs: result.outputs, metrics: result.metrics,
@@ -317,6 +322,28 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
   await store.writeRecord(record);
   return record;
 }
+
+/**
+ * Stop a stage after `limitMs`: its signal is aborted (a stage process gets SIGTERM, then SIGKILL;
+ * an inline stage stops at its next check of ctx.signal) and the stage fails with the limit. An
+ * inline stage that never yields cannot be stopped from its own thread: CPU-bound kinds declare
+ * `isolation: "process"`.
+ */
+async function withTimeout<T>(limitMs: number | undefined, hooks: StageHooks, run: (h: StageHooks) => Promise<T>): Promise<T> {
+  if (limitMs === undefined) return run(hooks);
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort();
+  hooks.signal.addEventListener("abort", onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { ctl.abort(); reject(new Error(`timed out after ${formatMs(limitMs)} (resources.time or --timeout); raise the limit if the stage needs longer`)); }, limitMs);
+  });
+  const work = run({ ...hooks, signal: ctl.signal });
+  work.catch(() => {}); // settles after the timeout too; its outcome no longer matters
+  try { return await Promise.race([work, timedOut]); } finally { clearTimeout(timer); hooks.signal.removeEventListener("abort", onAbort); }
+}
+
+const formatMs = (ms: number) => ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 3_600_000).toFixed(2)} h`;
 
 /**
  * While inline stages run, `process.exit` in stage code fails that stage instead of ending lcl

@@ -69,3 +69,14 @@ export function checkResources(r: Resources): string | undefined {
   if (r.gpus !== undefined && r.gpus < 0) return `--gpus ${r.gpus}: 0 or more`;
   return "invalid resources";
 }
+
+/** A SLURM --time value in milliseconds (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS); undefined if malformed. */
+export function timeLimitMs(time: string): number | undefined {
+  if (!TIME.test(time)) return undefined;
+  const [d, rest] = time.includes("-") ? [Number(time.split("-")[0]), time.split("-")[1]!] : [0, time];
+  const parts = rest.split(":").map(Number);
+  let secs: number;
+  if (time.includes("-")) secs = (parts[0] ?? 0) * 3600 + (parts[1] ?? 0) * 60 + (parts[2] ?? 0);
+  else secs = parts.length === 1 ? parts[0]! * 60 : parts.length === 2 ? parts[0]! * 60 + parts[1]! : parts[0]! * 3600 + parts[1]! * 60 + parts[2]!;
+  return (d * 86_400 + secs) * 1000;
+}

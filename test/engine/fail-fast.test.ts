@@ -48,3 +48,25 @@ export default defineStage({ name: "t-nan", version: 1, description: "NaN", para
     expect(r.stderr).toMatch(/output 'stats': canonical JSON cannot hold NaN \(at fit\.r2\[1\]\)/);
   });
 });
+
+describe("stage timeouts", () => {
+  it("--timeout stops a stage that runs too long and fails it with the limit; a node's resources.time does too", async () => {
+    rig = new Rig({
+      "pipelines/p.yaml": "nodes:\n  slow: { uses: t-busy, params: { ms: 60000 } }\n",
+      "experiments.yaml": "experiments:\n  e: { pipeline: p }\n",
+    }, { toyStages: true });
+    let t0 = Date.now();
+    const r = await rig.lcl(["run", "--timeout", "0:02"]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/timed out after 2 s/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(rig.statuses()).toEqual({ slow: "failed" });
+    rig.write("pipelines/p.yaml", "nodes:\n  slow: { uses: t-busy, params: { ms: 60000 }, resources: { time: \"0:02\" } }\n");
+    t0 = Date.now();
+    const y = await rig.lcl(["run"]);
+    expect(y.code, y.stderr).toBe(1);
+    expect(y.stderr).toMatch(/timed out after 2 s/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect((await rig.lcl(["run", "--timeout", "soon"])).code).toBe(2);
+  });
+});

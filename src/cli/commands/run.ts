@@ -8,6 +8,7 @@ import { UsageError } from "../../engine/errors.js";
 import { SlurmExecutor } from "../../engine/executors/slurm.js";
 import { checkResources, type Resources } from "../../engine/resources.js";
 import { makeReporter } from "../reporters.js";
+import { timeLimitMs } from "../../engine/resources.js";
 import { loadGraph, openSession, selectInstances } from "../session.js";
 
 export interface RunArgs {
@@ -28,6 +29,8 @@ export interface RunArgs {
   readonly retries?: number;
   /** Ready stages packed into one cluster job. */
   readonly batch?: number;
+  /** Wall-time limit of every stage run here (SLURM --time syntax). */
+  readonly timeout?: string;
 }
 
 /** `lcl run`: validate everything, then run only stale stages. Exit 1 if a stage failed. */
@@ -45,6 +48,9 @@ export const run = (a: RunArgs) => Effect.gen(function* () {
   if (a.executor !== "slurm" && ((a.resources && Object.keys(a.resources).length) || a.retries !== undefined || a.batch !== undefined)) {
     return yield* Effect.fail(new UsageError({ message: "--partition/--cpus/--mem/--time/--gpus/--sbatch/--retries/--batch apply to cluster jobs only", fix: "add --executor slurm" }));
   }
+  const stageTimeoutMs = a.timeout === undefined ? undefined : timeLimitMs(a.timeout);
+  if (a.timeout !== undefined && !stageTimeoutMs) return yield* Effect.fail(new UsageError({ message: `--timeout ${a.timeout}: not a time limit`, fix: "minutes, HH:MM:SS or D-HH:MM, e.g. --timeout 30 or --timeout 2:00:00" }));
+  if (a.timeout !== undefined && a.executor === "slurm") return yield* Effect.fail(new UsageError({ message: "--timeout applies to stages run here", fix: "on a cluster, use --time (SLURM's limit)" }));
   const remote = a.executor === "slurm" ? new SlurmExecutor(s.store, {
     ...(a.resources ? { defaults: a.resources } : {}), ...(a.retries !== undefined ? { retries: a.retries } : {}), ...(a.batch !== undefined ? { batch: a.batch } : {}),
     ...(process.env.LCL_SLURM_POLL_MS ? { pollMs: Number(process.env.LCL_SLURM_POLL_MS) } : {}),
@@ -56,7 +62,7 @@ export const run = (a: RunArgs) => Effect.gen(function* () {
   const record = yield* runGraph(s.ws, s.store, s.registry, graph, {
     // On a cluster the scheduler decides what runs at once; --jobs caps how many jobs are queued.
     jobs: a.jobs ?? (remote ? 256 : os.availableParallelism()), keepGoing: a.keepGoing, force, backend, argv: process.argv.slice(2), onEvent: reporter, verbose: a.verbose,
-    ...(a.isolate ? { isolate: true } : {}), ...(remote ? { remote } : {}),
+    ...(a.isolate ? { isolate: true } : {}), ...(remote ? { remote } : {}), ...(stageTimeoutMs ? { stageTimeoutMs } : {}),
   }).pipe(
     // Ctrl-C (or any exit): jobs still queued or running are cancelled, and we wait for scancel.
     Effect.ensuring(Effect.promise(() => remote?.shutdown() ?? Promise.resolve())),

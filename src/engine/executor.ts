@@ -81,16 +81,32 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
     const sem = yield* Semaphore.make(Math.max(1, opts.jobs));
     let stopLaunching = false;
     const emit = opts.onEvent;
-    // Each finished stage is registered in the experiment's ref at once, not only when the run ends:
+    // Each finished stage is registered in the experiment's ref as it finishes, not only when the run ends:
     // a run killed (-9, OOM, node lost) hours in must not leave its finished results unreferenced for gc.
+    // Writes are throttled (at once, then at most one a second, batched) so a sweep of thousands of
+    // quick stages does not rewrite a large ref thousands of times; gc's grace period covers the gap.
     let registering: Promise<void> = Promise.resolve();
+    const pendingRefEntries = new Map<string, RunStage>();
+    let lastRefWrite = 0;
+    let refTimer: NodeJS.Timeout | undefined;
     const recordSize = (fp: string) => { const recordBytes = store.recordBytes(fp); return recordBytes !== undefined ? { recordBytes } : {}; };
-    const registerFinished = (inst: Instance, record: CachedRecord, finishedAt: string) => {
+    const flushRefEntries = () => {
+      refTimer = undefined;
+      lastRefWrite = Date.now();
       registering = registering.then(async () => {
+        if (!pendingRefEntries.size) return;
+        const batch = Object.fromEntries(pendingRefEntries);
+        pendingRefEntries.clear();
         const ref = await store.readRef(graph.experiment);
-        await store.writeRef({ experiment: graph.experiment, run: ref?.run ?? runId, updatedAt: finishedAt,
-          stages: { ...ref?.stages, [inst.id]: { node: inst.node, status: "ran", fingerprint: record.fingerprint, finishedAt, outputs: record.outputs, ...recordSize(record.fingerprint) } } });
+        await store.writeRef({ experiment: graph.experiment, run: ref?.run ?? runId, updatedAt: new Date().toISOString(), stages: { ...ref?.stages, ...batch } });
       }).catch(() => { /* best effort: the run's final ref write follows, and gc's grace period covers the rest */ });
+    };
+    const registerFinished = (inst: Instance, record: CachedRecord, finishedAt: string) => {
+      pendingRefEntries.set(inst.id, { node: inst.node, status: "ran", fingerprint: record.fingerprint, finishedAt, outputs: record.outputs, ...recordSize(record.fingerprint) });
+      if (refTimer) return;
+      const wait = lastRefWrite + 1_000 - Date.now();
+      if (wait <= 0) flushRefEntries();
+      else refTimer = setTimeout(flushRefEntries, wait);
     };
     // How to recompute a stage whose stored output turned out corrupt when a downstream stage came to read it.
     const rebuilders = new Map<string, Effect.Effect<CachedRecord | undefined>>();
@@ -234,6 +250,7 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
     const finish = (interrupted: boolean) => Effect.promise(async () => {
       // Interrupted stage processes are finishing up (e.g. saving a checkpoint): let them, briefly.
       await stageProcessesExited(GRACE_MS + 1_000);
+      if (refTimer) clearTimeout(refTimer); // the final ref below includes every pending entry
       await registering;
       const stages: Record<string, RunStage> = {};
       for (const [id, inst] of graph.instances) {
@@ -311,7 +328,7 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
   const time = mergeResources(inst.kind.resources, graph.nodeDecls.get(inst.node)?.resources).time;
   const limitMs = opts.stageTimeoutMs ?? (time !== undefined ? timeLimitMs(time) : undefined);
   const result = await withTimeout(limitMs, hooks, (h) =>
-    isolated ? runInChild(registry.modulePath(inst.kind.name)!, job, h) : withoutProcessExit(() => runStage(inst.kind, job, h)));
+    isolated ? runInChild(registry.modulePath(inst.kind.name)!, job, h) : withoutProcessExit(h.signal, () => runStage(inst.kind, job, h)));
   const finished = new Date();
   const record: StageRecord = {
     fingerprint: fp, data, codeDetail, instance: inst.id, experiment: graph.experiment, outputs: result.outputs, metrics: result.metrics,
@@ -350,16 +367,22 @@ const formatMs = (ms: number) => ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000
  * (with whatever exit code the stage chose, e.g. 3 = "corrupt object", and no run record).
  * Stages that must exit use `isolation: "process"`.
  */
-let inlineStages = 0;
+const inlineSignals = new Set<AbortSignal>();
 let realExit: typeof process.exit | undefined;
-async function withoutProcessExit<T>(f: () => Promise<T>): Promise<T> {
-  if (inlineStages++ === 0) {
+async function withoutProcessExit<T>(signal: AbortSignal, f: () => Promise<T>): Promise<T> {
+  if (inlineSignals.size === 0) {
     realExit = process.exit;
     process.exit = ((code?: number | string | null) => {
+      // lcl itself exiting (Ctrl-C: the runtime's teardown while interrupted stages wind down) is let through.
+      if ([...inlineSignals].some((s) => s.aborted) || /@effect[\\/]platform-node/.test(new Error().stack ?? "")) return realExit!(code as number);
       throw new Error(`the stage called process.exit(${code ?? ""}): a stage must not end lcl; throw an Error to fail, or declare isolation: "process"`);
     }) as typeof process.exit;
   }
-  try { return await f(); } finally { if (--inlineStages === 0 && realExit) process.exit = realExit; }
+  inlineSignals.add(signal);
+  try { return await f(); } finally {
+    inlineSignals.delete(signal);
+    if (inlineSignals.size === 0 && realExit) { process.exit = realExit; realExit = undefined; }
+  }
 }
 
 const GRACE_MS = 5_000;

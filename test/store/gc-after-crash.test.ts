@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Rig } from "../helpers/rig.js";
 import { pipeline } from "../engine/fixtures.js";
@@ -16,7 +16,10 @@ async function killAfterSource(r: Rig) {
   const child = r.spawn(["run"]);
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
-  await waitFor(() => /✓ src/.test(err) && /▶ scale/.test(err));
+  // Killed once the source's result is registered (a kill in the milliseconds between a stage finishing and
+  // its registration is what the grace period covers, tested below).
+  const registered = () => { try { return readdirSync(r.path("artifacts/refs")).some((w) => readFileSync(r.path("artifacts/refs", w, "base.json"), "utf8").includes('"src"')); } catch { return false; } };
+  await waitFor(() => /✓ src/.test(err) && /▶ scale/.test(err) && registered());
   child.kill("SIGKILL");
   await new Promise((res) => child.on("close", res));
   expect(existsSync(r.path("artifacts/runs")) ? readdirSync(r.path("artifacts/runs")) : []).toEqual([]); // the killed run wrote no run record

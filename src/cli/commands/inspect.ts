@@ -163,6 +163,7 @@ export async function show(words: readonly string[], o: Common & { readonly rows
  */
 async function showMarkdown(s: ReturnType<typeof openSession>, records: readonly StageRecord[], words: readonly string[], o: { readonly rows?: number; readonly output?: string }) {
   const limit = o.rows ?? 200;
+  if (o.output && o.output !== "metrics" && !records.some((r) => o.output! in r.outputs)) throw new NotFound({ what: "output", name: o.output, hint: `outputs are: ${[...new Set(records.flatMap((r) => Object.keys(r.outputs)))].join(", ")}, or \`metrics\`` });
   const cell = (v: unknown): string => typeof v === "number" ? num(v) : typeof v === "bigint" ? v.toString() : v === null || v === undefined ? "—" : typeof v === "object" && "length" in (v as object) ? fmt(v) : String(v);
   print(`<!-- made by \`lcl show ${words.join(" ")} --format markdown${o.output ? ` --output ${o.output}` : ""}\` from the lcl store -->`);
   for (const r of records) {
@@ -179,7 +180,6 @@ async function showMarkdown(s: ReturnType<typeof openSession>, records: readonly
       print(`#### ${name}${t.numRows > limit ? ` (first ${limit} of ${t.numRows} rows)` : ""}\n\n${markdownTable(cols, body, numeric)}\n`);
     }
   }
-  if (o.output && o.output !== "metrics" && !records.some((r) => o.output! in r.outputs)) throw new NotFound({ what: "output", name: o.output, hint: `outputs are: ${[...new Set(records.flatMap((r) => Object.keys(r.outputs)))].join(", ")}, or \`metrics\`` });
 }
 
 function fmt(v: unknown): string {

@@ -104,7 +104,9 @@ export function buildResults(stages: readonly ResultStage[]): Results {
   for (const [kind, ss] of byKind) {
     const declared = ss[0]!.kind.headline;
     const present = [...new Set(ss.flatMap((s) => Object.keys(s.record?.metrics ?? {})))];
-    const metrics = declared ? expandHeadline(declared, present).filter((m) => present.includes(m) || !ss.some(hasResult)) : present.slice(0, GUESSED_METRICS);
+    const expanded = declared ? expandHeadline(declared, present).filter((m) => present.includes(m) || !ss.some(hasResult)) : present.slice(0, GUESSED_METRICS);
+    // A declared kind none of whose stages has a result yet still gets its rows (marked missing/stale…), under its patterns.
+    const metrics = declared && !expanded.length && !ss.some(hasResult) ? [...declared] : expanded;
     if (!metrics.length || (!declared && !ss.some(hasResult))) continue;
     groups.push({ kind, declared: declared !== undefined, metrics, rows: rowsOf(ss, metrics) });
   }

@@ -60,6 +60,11 @@ describe("results model", () => {
     expect(g.rows[1]!.stages.map((s) => s.status)).toEqual(["cached", "stale"]);
   });
 
+  it("lists a declared kind's stages that have no result yet, so a missing result is seen", () => {
+    const r = buildResults([{ id: "neural", kind: kind("np", ["*_score"]), status: "missing" }, { id: "toy", kind: kind("t"), status: "missing" }]);
+    expect(r.groups.map((g) => [g.kind, g.metrics, g.rows.map((x) => x.stages[0]!.status)])).toEqual([["np", ["*_score"], ["missing"]]]);
+  });
+
   it("takes key figures from headline outputs only (one per node), or every picture when no kind declares anything", () => {
     const png = { kind: "file", format: "png", object: "o", logical: "o", bytes: 1 };
     const fa = kind("fa", ["r2"], { fits: { kind: "file", headline: true }, other: { kind: "file" } });

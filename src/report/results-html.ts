@@ -2,7 +2,10 @@ import type { Store } from "../engine/store.js";
 import { esc } from "./html-util.js";
 import { cellText, num } from "./markdown.js";
 import { plotsFor } from "./plots.js";
-import type { ComparedRow, KeyFigure, Results } from "./results.js";
+import type { ComparedRow, KeyFigure, ResultRow, Results } from "./results.js";
+
+/** Rows of one kind shown before the rest fold away. */
+const ROWS_SHOWN = 12;
 import { DEFAULT_LIMITS, loadTable } from "./tables.js";
 
 /**
@@ -27,17 +30,20 @@ function groupsTable(groups: Results["groups"]): string {
   const body: string[] = [];
   for (const g of groups) {
     body.push(`<tr class="kindrow"><th>${esc(g.kind)}</th>${g.metrics.map((m) => `<th class="num">${esc(m)}</th>`).join("")}${"<th></th>".repeat(width - g.metrics.length)}</tr>`);
-    for (const row of g.rows) {
+    const rowHtml = (row: ResultRow) => {
       const target = row.stages.find((s) => s.anchor)?.anchor;
       const label = target ? `<a href="#${esc(target)}">${esc(row.key)}</a>` : esc(row.key);
       const notCurrent = [...new Set(row.stages.filter((s) => s.status !== "cached" && s.status !== "ran").map((s) => s.status))];
       const note = (row.stages.length > 1 ? ` <span class="note">${row.stages.length} variants${row.seedAxes.length ? ` over ${esc(row.seedAxes.join(", "))}` : ""}</span>` : "") +
         (notCurrent.length ? ` <span class="note warn">${esc(notCurrent.join(", "))}</span>` : "");
-      body.push(`<tr data-row="${esc(row.key)}"><td>${label}${note}</td>${g.metrics.map((m) => {
+      return `<tr data-row="${esc(row.key)}"><td>${label}${note}</td>${g.metrics.map((m) => {
         const c = row.cells[m];
         return `<td class="num"${c ? ` data-metric="${esc(m)}" data-mean="${c.mean}"${c.ci95 !== undefined ? ` data-ci95="${c.ci95}"` : ""}` : ""}>${esc(cellText(c))}</td>`;
-      }).join("")}${"<td></td>".repeat(width - g.metrics.length)}</tr>`);
-    }
+      }).join("")}${"<td></td>".repeat(width - g.metrics.length)}</tr>`;
+    };
+    for (const row of g.rows.slice(0, ROWS_SHOWN)) body.push(rowHtml(row));
+    // A big sweep keeps the results readable: the rest of its rows fold into one row (the export has them all).
+    if (g.rows.length > ROWS_SHOWN) body.push(`<tr class="more"><td colspan="${width + 1}"><details class="inline"><summary>${g.rows.length - ROWS_SHOWN} more ${esc(g.kind)} rows</summary><table class="grid results">${g.rows.slice(ROWS_SHOWN).map(rowHtml).join("")}</table></details></td></tr>`);
   }
   return `<div class="rwrap"><table class="grid results">${body.join("")}</table></div>`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { layoutDag, MAX_WIDTH, type DagBox } from "../../src/report/dag-svg.js";
 import { cellText } from "../../src/report/markdown.js";
+import { resultsTableHtml } from "../../src/report/results-html.js";
 import { buildResults, compareResults, expandHeadline, parseInstanceId, type ResultStage } from "../../src/report/results.js";
 import { summarise, tCdf, tQuantile } from "../../src/report/stats.js";
 
@@ -63,6 +64,14 @@ describe("results model", () => {
   it("lists a declared kind's stages that have no result yet, so a missing result is seen", () => {
     const r = buildResults([{ id: "neural", kind: kind("np", ["*_score"]), status: "missing" }, { id: "toy", kind: kind("t"), status: "missing" }]);
     expect(r.groups.map((g) => [g.kind, g.metrics, g.rows.map((x) => x.stages[0]!.status)])).toEqual([["np", ["*_score"], ["missing"]]]);
+  });
+
+  it("keeps a big sweep's results short in HTML: 12 rows shown, the rest folded, all of them present", () => {
+    const k = kind("scale", ["y"]);
+    const html = resultsTableHtml(buildResults(Array.from({ length: 20 }, (_, i) => ({ id: `s[factor=${i}]`, kind: k, status: "cached", record: rec({ y: i }) }))));
+    expect(html).toContain("<summary>8 more scale rows</summary>");
+    expect(html.match(/<tr data-row=/g)).toHaveLength(20);
+    expect(html.indexOf('data-row="s[factor=12]"')).toBeGreaterThan(html.indexOf("<summary>8 more"));
   });
 
   it("takes key figures from headline outputs only (one per node), or every picture when no kind declares anything", () => {

@@ -20,6 +20,7 @@ export default defineStage({
   name: "ablations",
   version: 1,
   description: "Join every ablation variant: Gabor R², clean/OOD accuracy, layer-2 texture MI, per variant and mean ± sd over seeds.",
+  headline: ["clean_acc[*]", "ood_acc[*]", "gabor_r2[*]", "texture_var_ratio[*]", "texture_mi[*]", "failed_variants"],
   params: Schema.Struct({}),
   inputs: {
     ood: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { many: true, allowFailed: true, description: "ood-eval accuracy tables of every variant" }),
@@ -29,7 +30,7 @@ export default defineStage({
   outputs: {
     variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", status: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64", texture_var_ratio: "float64" }, { format: "parquet" }),
     summary: port.table({ condition: "utf8", metric: "utf8", mean: "float64", sd: "float64", n: "int32" }, { format: "parquet" }),
-    plot: port.file("png", { description: "mean ± sd over seeds of each metric per condition" }),
+    plot: port.file("png", { headline: true, description: "mean ± sd over seeds of each metric per condition" }),
   },
   async run(ctx) {
     const filters = await Promise.all(ctx.inputs.filters.filter((v) => v.failed === undefined).map(async (v) => {

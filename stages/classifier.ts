@@ -14,6 +14,7 @@ export default defineStage({
   name: "classifier",
   version: 1,
   description: "A ResNet-style classifier on a front-end (frozen, or trained end to end), early-stopped on validation accuracy.",
+  headline: ["test_acc", "val_acc"],
   isolation: "process",
   usesBackend: true,
   params: Schema.Struct({

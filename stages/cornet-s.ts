@@ -15,6 +15,7 @@ export default defineStage({
   name: "cornet-s",
   version: 1,
   description: "CORnet-S (scaled down: channels ÷4, T = 2/4/2) trained as an image classifier.",
+  headline: ["test_acc", "val_acc"],
   isolation: "process",
   usesBackend: true,
   params: Schema.Struct({

@@ -14,6 +14,7 @@ export default defineStage({
   name: "filter-analysis",
   version: 1,
   description: "Gabor fits and orientation selectivity of layer-1 filters, against their random initialisation.",
+  headline: ["mean_r2", "frac_gabor", "mean_osi", "orientation_coverage", "init_mean_r2", "init_frac_gabor"],
   params: Schema.Struct({
     r2_threshold: param.number({ default: 0.7, min: 0, max: 1, description: "a filter counts as Gabor-like above this R²" }),
   }),
@@ -23,7 +24,7 @@ export default defineStage({
       set: "utf8", unit: "int32", r2: "float64", osi: "float64", orientation_deg: "float64", freq_cpp: "float64",
       gabor_theta_deg: "float64", gabor_freq_cpp: "float64", sigma_x: "float64", sigma_y: "float64", phase: "float64",
     }, { format: "parquet", description: "one row per filter; set = trained | init" }),
-    fits: port.file("png", { description: "each trained filter beside its Gabor fit" }),
+    fits: port.file("png", { headline: true, description: "each trained filter beside its Gabor fit" }),
   },
   async run(ctx) {
     const block = parseBlockInfo(await ctx.inputs.block.read(), "input block");

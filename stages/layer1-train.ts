@@ -17,6 +17,7 @@ export default defineStage({
   name: "layer1-train",
   version: 1,
   description: "Train LCL-V2 layer 1 on patch pairs (layerwise, self-supervised).",
+  headline: ["loss", "similarity", "decorrelation"],
   isolation: "process",
   usesBackend: true,
   params: Schema.Struct({ ...blockParams({ kernel: 7, channels: 32 }), ...trainingParams }),
@@ -24,7 +25,7 @@ export default defineStage({
   outputs: {
     weights: port.tensors({ description: "w [k,k,1,C] and b [C]" }),
     block: port.json({ description: "architecture of the block, with its receptive field" }),
-    curve: port.table(curvePort, { format: "parquet", volatile: ["wall_s"], description: "one row per step" }),
+    curve: port.table(curvePort, { headline: true, format: "parquet", volatile: ["wall_s"], description: "one row per step" }),
     filters: port.file("png", { description: "the learned filters, 0 = grey" }),
   },
   async run(ctx) {

@@ -17,6 +17,7 @@ export default defineStage({
   name: "layer2-train",
   version: 1,
   description: "Train LCL-V2 layer 2 on the frozen layer 1's responses to (larger) patch pairs.",
+  headline: ["loss", "similarity", "decorrelation"],
   isolation: "process",
   usesBackend: true,
   params: Schema.Struct({ ...blockParams({ kernel: 3, channels: 64 }), ...trainingParams }),
@@ -28,8 +29,8 @@ export default defineStage({
   outputs: {
     weights: port.tensors({ description: "w [k,k,C1,C] and b [C]" }),
     block: port.json({ description: "architecture of the block, with its receptive field (counting layer 1)" }),
-    curve: port.table(curvePort, { format: "parquet", volatile: ["wall_s"], description: "one row per step" }),
-    units: port.file("png", { description: "one row per unit (first 16): its 8 strongest-driving patches" }),
+    curve: port.table(curvePort, { headline: true, format: "parquet", volatile: ["wall_s"], description: "one row per step" }),
+    units: port.file("png", { headline: true, description: "one row per unit (first 16): its 8 strongest-driving patches" }),
   },
   async run(ctx) {
     const p = ctx.params;

@@ -17,6 +17,7 @@ export default defineStage({
   name: "neural-predictivity",
   version: 1,
   description: "PLS neural predictivity per layer and region, with split-half ceiling and public/private layer selection (Brain-Score style).",
+  headline: ["*_score", "*_layer", "*_ceiling"],
   usesBackend: true,
   isolation: "process",
   params: Schema.Struct({
@@ -36,7 +37,7 @@ export default defineStage({
   },
   outputs: {
     scores: port.table({ region: "utf8", layer: "int32", subset: "utf8", raw: "float64", sem: "float64", ceiling: "float64", score: "float64", selected: "bool" },
-      { format: "parquet", description: "per region × layer × subset: raw r (mean over splits of the median over neurons), its SEM, ceiling, ceiled score; selected = the layer committed to the region" }),
+      { headline: true, format: "parquet", description: "per region × layer × subset: raw r (mean over splits of the median over neurons), its SEM, ceiling, ceiled score; selected = the layer committed to the region" }),
     neurons: port.table({ region: "utf8", neuron_id: "utf8", layer: "int32", r: "float64", ceiling: "float64" },
       { format: "parquet", description: "per neuron, on the scored subset with the region's layer: mean test r over splits and its own split-half ceiling" }),
   },

@@ -17,6 +17,7 @@ export default defineStage({
   name: "ood-eval",
   version: 1,
   description: "Accuracy of a classifier on the test set under corruptions × severities (Parquet + plot).",
+  headline: ["clean_acc", "ood_acc"],
   isolation: "process",
   usesBackend: true,
   params: Schema.Struct({
@@ -28,7 +29,7 @@ export default defineStage({
   inputs: { model: port.tensors(), architecture: port.json(), test: port.table({ label: "int32", pixels: { list: "float32", size: 784 } }) },
   outputs: {
     accuracy: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { format: "parquet" }),
-    plot: port.file("png", { description: "accuracy against severity, one line per corruption" }),
+    plot: port.file("png", { headline: true, description: "accuracy against severity, one line per corruption" }),
   },
   async run(ctx) {
     const p = ctx.params;

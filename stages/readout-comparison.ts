@@ -19,6 +19,7 @@ export default defineStage({
   name: "readout-comparison",
   version: 1,
   description: "Join readout arms (transferred vs. from-scratch core; Gaussian vs. factorized) over training-set sizes: fraction oracle, correlation, FEVE, RF recovery; a plot.",
+  headline: ["fo_*"],
   params: Schema.Struct({}),
   inputs: {
     transfer: summaries("readout-transfer summaries: frozen multi-animal core + new Gaussian readout"),
@@ -29,7 +30,7 @@ export default defineStage({
   },
   outputs: {
     arms: port.table(COLUMNS, { format: "parquet", description: "one row per arm and variant" }),
-    plot: port.file("png", { description: "fraction oracle against training images, per arm" }),
+    plot: port.file("png", { headline: true, description: "fraction oracle against training images, per arm" }),
   },
   async run(ctx) {
     const rows: Record<keyof typeof COLUMNS, unknown[]> = Object.fromEntries(Object.keys(COLUMNS).map((k) => [k, []])) as never;

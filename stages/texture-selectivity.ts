@@ -16,6 +16,7 @@ export default defineStage({
   name: "texture-selectivity",
   version: 1,
   description: "Texture modulation index, family/sample variance ratio and family decoding per layer of a front-end.",
+  headline: ["mi_l*", "frac_modulated_l*", "var_ratio_l*", "decode_l*"],
   usesBackend: true,
   params: Schema.Struct({
     central: param.number({ default: 0, min: 0, max: 1, description: "0: a unit is a channel at the map's centre (one RF, like a neuron); > 0: its response averaged over this central fraction (per side) of the map" }),
@@ -35,7 +36,7 @@ export default defineStage({
       var_ratio: "float64", decode_texture: "float64", decode_noise: "float64", chance: "float64",
     }, { format: "parquet", description: "per layer: mean MI with 95 % bootstrap CI, fraction reliably modulated, geometric-mean variance ratio, family decoding" }),
     families: port.table({ layer: "int32", family: "utf8", mean_mi: "float64", frac_positive: "float64" }, { format: "parquet", description: "per layer and texture family: MI averaged over units, share of units with MI > 0 (Freeman 2013: modulation differs strongly between families)" }),
-    histogram: port.file("png", { description: "distribution of unit modulation indices per layer" }),
+    histogram: port.file("png", { headline: true, description: "distribution of unit modulation indices per layer" }),
   },
   async run(ctx) {
     const p = ctx.params;

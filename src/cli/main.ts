@@ -108,8 +108,10 @@ const dagCmd = Command.make("dag", {
 
 const showCmd = Command.make("show", {
   words, dir, verbose, backend, json,
-  rows: Flag.Int("rows").pipe(Flag.withDescription("table rows to print"), Flag.withDefault(5)),
-}, (a) => body(a.verbose, () => show(a.words, { dir: opt(a.dir), backend: opt(a.backend), json: a.json, rows: a.rows })))
+  rows: Flag.Int("rows").pipe(Flag.withDescription("table rows to print (default 5; with --format markdown, 200)"), Flag.optional),
+  format: Flag.Literals("format", ["text", "markdown"] as const).pipe(Flag.withDefault("text" as const), Flag.withDescription("markdown: the metrics and each table as Markdown tables (for a README)")),
+  output: Flag.String("output").pipe(Flag.withDescription("only this output (or `metrics`)"), Flag.optional),
+}, (a) => body(a.verbose, () => show(a.words, { dir: opt(a.dir), backend: opt(a.backend), json: a.json, rows: opt(a.rows), format: a.format, output: opt(a.output) })))
   .pipe(Command.withDescription("A stage's record (fingerprint, params, metrics, outputs with paths and column summaries) and the head of its tables."));
 
 const runsCmd = Command.make("runs", {
@@ -147,8 +149,11 @@ const reportCmd = Command.make("report", {
   dir, verbose, backend,
   against: Flag.String("against").pipe(Flag.withDescription("also show `lcl diff` against this experiment or run id"), Flag.optional),
   out: Flag.String("out").pipe(Flag.withAlias("o"), Flag.withDescription("HTML file to write"), Flag.withDefault("report.html")),
-}, (a) => body(a.verbose, () => report(opt(a.experiment), { dir: opt(a.dir), backend: opt(a.backend), against: opt(a.against), out: a.out })))
-  .pipe(Command.withDescription("Write one self-contained HTML report of an experiment: the DAG by status, every stage's fingerprint, timings, outputs, previews and plots."));
+  markdown: Flag.Boolean("markdown").pipe(Flag.withDefault(false), Flag.withDescription("print the results tables (and the comparison) as Markdown instead of writing HTML")),
+  json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("print the results (and the comparison) as JSON instead of writing HTML")),
+  only: Flag.String("only").pipe(Flag.withDescription("with --markdown/--json: only stages of this kind or node (repeatable)"), Flag.atLeast(0)),
+}, (a) => body(a.verbose, () => report(opt(a.experiment), { dir: opt(a.dir), backend: opt(a.backend), against: opt(a.against), out: a.out, only: a.only, ...(a.markdown ? { format: "markdown" as const } : a.json ? { format: "json" as const } : {}) })))
+  .pipe(Command.withDescription("Write one self-contained HTML report of an experiment: results first (headline metrics and key figures), then the DAG by status and every stage's provenance; or print the results as Markdown/JSON."));
 
 // Internal: what a cluster job runs (`lcl run --executor slurm` submits it); not for people.
 // scancel, preemption and time limits send SIGTERM (then SIGKILL after KillWait): the stage stops as on Ctrl-C (a

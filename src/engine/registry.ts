@@ -67,6 +67,10 @@ function validateKind(k: unknown, entry: KindEntry): StageKind {
   if (!Number.isInteger(s.version)) throw problem("stage kind needs an integer `version`");
   if (typeof s.run !== "function") throw problem("stage kind needs a `run(ctx)` function");
   if (!s.params || !(typeof s.params === "object" || typeof s.params === "function") || !("ast" in s.params)) throw problem("stage kind needs `params`, an Effect Schema Struct (Schema.Struct({}) for none)");
+  if (s.headline !== undefined && (!Array.isArray(s.headline) || !s.headline.every((m) => typeof m === "string" && m.length > 0)))
+    throw problem("`headline` lists metric names (strings; `*` matches any characters), e.g. headline: [\"test_acc\", \"mi_l*\"]");
+  for (const [name, p] of Object.entries(s.outputs ?? {})) if ((p as { headline?: unknown }).headline !== undefined && typeof (p as { headline?: unknown }).headline !== "boolean")
+    throw problem(`outputs.${name}.headline must be true or false`);
   if (s.resources !== undefined) {
     const bad = checkResources(s.resources);
     if (bad) throw problem(`resources: ${bad.replace(/^--/, "")}`);

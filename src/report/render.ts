@@ -8,6 +8,8 @@ import { dagSvg, STATUS_COLOURS, STATUS_ORDER, type DagBox } from "./dag-svg.js"
 import { anchorMaker, bytes, esc, fmt, ms, short } from "./html-util.js";
 import { hasCurveAxis, overlayCurves, plotsFor, sweepMetrics, type Plot } from "./plots.js";
 import { DEFAULT_LIMITS, loadTable, type LoadedTable } from "./tables.js";
+import { buildResults, type ComparedRow } from "./results.js";
+import { comparisonHtml, keyFiguresHtml, resultsTableHtml } from "./results-html.js";
 
 /**
  * One self-contained HTML page: styles, a few lines of script, the DAG, plots (static SVG) and
@@ -26,7 +28,7 @@ export interface RenderOptions {
 export const DEFAULT_RENDER: RenderOptions = { collapseAbove: 60, fullVariants: 12, imageBytes: 4 << 20, totalImageBytes: 48 << 20, jsonChars: 4000 };
 
 
-export async function renderReport(store: Store, m: ReportModel, generatedAt: string, against?: DiffView, o: RenderOptions = DEFAULT_RENDER): Promise<string> {
+export async function renderReport(store: Store, m: ReportModel, generatedAt: string, against?: DiffView, o: RenderOptions = DEFAULT_RENDER, compared?: { readonly against: string; readonly rows: readonly ComparedRow[] }): Promise<string> {
   const stageAnchor = anchorMaker("s"), nodeAnchor = anchorMaker("n");
   const anchors = new Map(m.stages.map((s) => [s.inst.id, stageAnchor(s.inst.id)]));
   const byNode = new Map<string, StageInfo[]>();
@@ -53,12 +55,16 @@ export async function renderReport(store: Store, m: ReportModel, generatedAt: st
       return { id: s.inst.id, label: point ? s.inst.node : s.inst.id, sub: (point || s.inst.kind.name) + time, href: anchors.get(s.inst.id)!, deps: s.inst.deps, statuses: { [s.status]: 1 } };
     });
 
+  // Results first: what the stage kinds declare headline, every row and figure linking to its stage below.
+  const results = buildResults(m.stages.map((st) => ({ id: st.inst.id, kind: st.inst.kind, status: st.status, anchor: anchors.get(st.inst.id)!, ...(st.record ? { record: st.record } : {}) })));
+  const figures = await keyFiguresHtml(store, results.figures, budget, o.imageBytes);
+
   const sections: string[] = [];
-  for (const [node, ss] of byNode) sections.push(await nodeSection(store, node, ss, nodeAnchors.get(node)!, anchors, collapsed, o, budget));
+  for (const [node, ss] of byNode) sections.push(await nodeSection(store, node, ss, nodeAnchors.get(node)!, anchors, o, budget));
 
   const legend = STATUS_ORDER.filter((s) => counts[s] || ["cached", "ran", "failed", "stale"].includes(s))
     .map((s) => `<span class="chip"><i style="background:${STATUS_COLOURS[s]}"></i>${s} ${counts[s] ?? 0}</span>`).join(" ");
-  const toc = [`<a href="#dag">graph</a>`, ...(against ? [`<a href="#diff">diff</a>`] : []), `<a href="#stages">stages</a>`].join(" · ");
+  const toc = [`<a href="#results">results</a>`, ...(compared ? [`<a href="#compare">against ${esc(compared.against)}</a>`] : []), `<a href="#dag">graph</a>`, ...(against ? [`<a href="#diff">diff</a>`] : []), `<a href="#stages">stages</a>`].join(" · ");
   const title = `lcl report — ${m.experiment}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -71,10 +77,15 @@ ${m.description ? `<p>${esc(m.description)}</p>` : ""}
 <nav>${toc} · <button type="button" data-act="open">expand all</button> <button type="button" data-act="close">collapse all</button></nav>
 </header>
 <main>
+<section id="results" class="block"><h2>Results</h2>
+${resultsTableHtml(results)}
+${figures ? `<h3 class="figs">Key figures</h3>${figures}` : ""}
+</section>
+${compared ? comparisonHtml(m.experiment, compared.against, compared.rows) : ""}
 <section id="dag" class="block"><h2>Graph</h2><p class="legend">${legend}${collapsed ? ` <span class="note">— ${m.stages.length} stages drawn as one box per node; the bar shows the share of each status among its variants</span>` : ""}</p>
 <div class="dag-wrap">${dagSvg(boxes)}</div></section>
 ${against ? diffSection(against) : ""}
-<section id="stages" class="block"><h2>Stages</h2>
+<section id="stages" class="block"><h2>Stages <span class="note">provenance: why each ran, fingerprints, params, code, logs, outputs and previews — click to open</span></h2>
 ${sections.join("\n")}
 </section></main>
 <footer><a href="#top">top</a></footer>
@@ -83,7 +94,7 @@ ${sections.join("\n")}
 `;
 }
 
-async function nodeSection(store: Store, node: string, ss: readonly StageInfo[], anchor: string, anchors: ReadonlyMap<string, string>, collapsed: boolean, o: RenderOptions, budget: { images: number }): Promise<string> {
+async function nodeSection(store: Store, node: string, ss: readonly StageInfo[], anchor: string, anchors: ReadonlyMap<string, string>, o: RenderOptions, budget: { images: number }): Promise<string> {
   const kind = ss[0]!.inst.kind;
   const parts: string[] = [`<section class="node" id="${esc(anchor)}"><h3>${esc(node)} <span class="kind">${esc(kind.name)} v${kind.version}</span>${ss.length > 1 ? ` <span class="note">${ss.length} variants</span>` : ""}</h3>`];
   if (kind.description) parts.push(`<p class="desc">${esc(kind.description)}</p>`);
@@ -95,7 +106,7 @@ async function nodeSection(store: Store, node: string, ss: readonly StageInfo[],
     const overlay = await overlayFor(store, ss.slice(0, 20));
     for (const p of overlay) parts.push(plotHtml(p));
   }
-  for (const [i, s] of ss.entries()) parts.push(await stageSection(store, s, anchors.get(s.inst.id)!, !collapsed && ss.length <= 6, i < o.fullVariants, o, budget));
+  for (const [i, s] of ss.entries()) parts.push(await stageSection(store, s, anchors.get(s.inst.id)!, false, i < o.fullVariants, o, budget));
   if (ss.length > o.fullVariants) parts.push(`<p class="note">Variants after the first ${o.fullVariants} show their record without table previews, plots or images (report size cap); <code>lcl show</code> prints any of them.</p>`);
   parts.push("</section>");
   return parts.join("\n");
@@ -245,7 +256,11 @@ nav{margin:8px 0 12px}nav button{font:inherit;font-size:12px;padding:1px 8px;bor
 .block{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 16px 16px;margin:14px 0}
 h2{font-size:18px;margin:8px 0}h3{font-size:16px;margin:18px 0 6px;border-top:1px solid var(--line);padding-top:12px}h4{font-size:13px;margin:12px 0 4px;font-weight:500}
 .kind{font-weight:400;color:var(--muted);font-size:13px}.desc{margin:0 0 8px;color:#333}
-.dag-wrap{overflow:auto;max-height:80vh;border:1px solid var(--line);border-radius:6px;background:#fff}
+.dag-wrap{overflow:auto;max-height:90vh;border:1px solid var(--line);border-radius:6px;background:#fff}#dag-svg{display:block;max-width:100%;height:auto;margin:0 auto}
+.rwrap{overflow-x:auto}table.results,table.compare{font-size:13px}table.results tr.kindrow th{background:#eef1f5;border-top:2px solid #d5dae1}table.results td:first-child{white-space:nowrap}
+table.compare td.changed{background:#fff6d6}table.compare tr.first td,table.compare tr.first th{border-top:2px solid #d5dae1}
+h3.figs{border:0;margin-top:14px}.keyfigs{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px 22px;align-items:start}
+.keyfig img{width:100%;min-width:320px;image-rendering:pixelated;border:1px solid var(--line);display:block}.keyfig.plot svg{width:100%;height:auto}
 #dag-svg text.l{font-size:12px;font-weight:600;fill:#1d2126}#dag-svg text.s{font-size:10px;fill:#667}#dag-svg a:hover rect:first-of-type{fill:#f3f7ff}
 .chip{display:inline-block;margin-right:10px;font-size:12px}.chip i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 .badge{display:inline-block;color:#fff;border-radius:3px;padding:0 6px;font-size:11px;font-weight:600;min-width:52px;text-align:center}

@@ -6,7 +6,13 @@ import type { TableSpec } from "../engine/table/index.js";
  * check producer/consumer compatibility before anything runs), a tensor set, a JSON value or a
  * file. `many: true` on an input makes the stage a join: it receives every sweep variant.
  */
-export interface TablePort {
+/**
+ * `headline: true` on an output marks it as one of the kind's key results: `lcl report` shows it
+ * (a picture, or the plot of a table) large in the results section at the top of the report.
+ * Presentation only; it changes nothing that is computed.
+ */
+interface Presentation { readonly headline?: boolean }
+export interface TablePort extends Presentation {
   readonly kind: "table"; readonly columns: TableSpec; readonly format?: "arrow" | "parquet"; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string;
   /**
    * Columns that measure the run rather than compute a result (wall time, memory). They are
@@ -15,9 +21,9 @@ export interface TablePort {
    */
   readonly volatile?: readonly string[];
 }
-export interface TensorsPort { readonly kind: "tensors"; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
-export interface JsonPort { readonly kind: "json"; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
-export interface FilePort { readonly kind: "file"; readonly ext: string; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
+export interface TensorsPort extends Presentation { readonly kind: "tensors"; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
+export interface JsonPort extends Presentation { readonly kind: "json"; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
+export interface FilePort extends Presentation { readonly kind: "file"; readonly ext: string; readonly many?: boolean; readonly allowFailed?: boolean; readonly description?: string }
 export type Port = TablePort | TensorsPort | JsonPort | FilePort;
 export type Ports = Readonly<Record<string, Port>>;
 

@@ -71,6 +71,13 @@ export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = 
    * overrides them. Not part of the fingerprint.
    */
   readonly resources?: Resources;
+  /**
+   * The metrics `lcl report` leads with for this kind, in this order: names passed to
+   * `ctx.metric`, where `*` stands for any characters (`mi_l*` → `mi_l1`, `mi_l2`). Key figures
+   * are the outputs declared with `headline: true`. Without it the report shows the first few
+   * metrics under "other stages". Presentation only; the engine and report attach no meaning.
+   */
+  readonly headline?: readonly string[];
   run(ctx: StageContext<S["Type"], I, O>): Promise<void>;
 }
 

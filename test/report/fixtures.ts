@@ -11,12 +11,13 @@ export default defineStage({
   name: "r-science",
   version: 1,
   description: "Fake training run with science-shaped outputs, for report tests.",
+  headline: ["final_loss", "final_acc*"],
   params: Schema.Struct({ seed: param.int({ default: 0 }), lr: param.number({ default: 0.1 }) }),
   inputs: {},
   outputs: {
-    curve: port.table({ step: "int32", loss: "float64", accuracy: "float64", wall_s: "float64" }, { format: "parquet", volatile: ["wall_s"] }),
-    filters: port.file("png", { description: "filter images" }),
-    ood: port.table({ corruption: "utf8", severity: "int32", accuracy: "float64" }, { format: "parquet" }),
+    curve: port.table({ step: "int32", loss: "float64", accuracy: "float64", wall_s: "float64" }, { format: "parquet", volatile: ["wall_s"], headline: true }),
+    filters: port.file("png", { description: "filter images", headline: true }),
+    ood: port.table({ corruption: "utf8", severity: "int32", accuracy: "float64" }, { format: "parquet", headline: true }),
     summary: port.table({ condition: "utf8", metric: "utf8", mean: "float64", sd: "float64", n: "int32" }, { format: "parquet" }),
     units: port.table({ layer: "int32", unit: "int32", mi: "float64" }, { format: "parquet" }),
     block: port.json(),
@@ -38,6 +39,8 @@ export default defineStage({
     await ctx.outputs.units.write({ layer, unit: Int32Array.from(layer, (_, i) => (i < 32 ? i : i - 32)), mi: Float64Array.from(layer, (l) => (l === 1 ? -0.1 : 0.12) + 0.1 * (ctx.rng.next() - 0.5)) });
     await ctx.outputs.block.write({ kernel: 7, channels: 32, rf: 11 });
     ctx.metric("final_loss", loss[steps - 1]!);
+    ctx.metric("final_accuracy", accuracy[steps - 1]!);
+    ctx.metric("not_headline", 42);
   },
 });
 `;

@@ -8,6 +8,7 @@ import { readJobState } from "../../engine/executors/remote.js";
 import * as os from "node:os";
 import type { StageRecord } from "../../engine/store.js";
 import { c, short, bytes, ms } from "../style.js";
+import { markdownTable, num } from "../../report/markdown.js";
 import { loadGraph, openSession, selectInstances } from "../session.js";
 
 interface Common { readonly dir?: string; readonly backend?: string; readonly json?: boolean }
@@ -104,7 +105,7 @@ export async function dag(words: readonly string[], o: Common & { readonly forma
 }
 
 /** `lcl show <node|instance|fingerprint|object>`: the stage record and the head of each table. */
-export async function show(words: readonly string[], o: Common & { readonly rows: number }) {
+export async function show(words: readonly string[], o: Common & { readonly rows?: number; readonly format?: "text" | "markdown"; readonly output?: string }) {
   const s = openSession(o.dir);
   const what = words[words.length - 1];
   if (!what) throw new NotFound({ what: "stage or hash", name: "(none)", hint: "usage: lcl show [experiment] <node|fingerprint|object-hash>" });
@@ -133,6 +134,8 @@ export async function show(words: readonly string[], o: Common & { readonly rows
     }
   }
   if (o.json) return print(JSON.stringify(records, null, 1));
+  if (o.format === "markdown") return showMarkdown(s, records, words, o);
+  const rows = o.rows ?? 5;
   for (const r of records) {
     print(c.bold(`${r.instance}`) + c.dim(` (${r.data.stage.kind} v${r.data.stage.version}, experiment ${r.experiment})`));
     print(`  fingerprint ${r.fingerprint}`);
@@ -144,13 +147,38 @@ export async function show(words: readonly string[], o: Common & { readonly rows
       print(c.dim(`    ${s.store.objectPath(out.object)}`));
       if (out.schema) print(c.dim(`    schema ${Object.entries(out.schema).map(([k, v]) => `${k}: ${v}`).join(", ")}`));
       for (const col of out.columns ?? []) print(c.dim(`    ${col.name}: ${["nulls", "min", "max", "mean", "std", "distinct"].filter((k) => (col as any)[k] !== undefined).map((k) => `${k} ${fmt((col as any)[k])}`).join(", ")}`));
-      if (out.kind === "table" && o.rows > 0 && s.store.hasObject(out.object)) {
+      if (out.kind === "table" && rows > 0 && s.store.hasObject(out.object)) {
         const t = await decodeTable(await s.store.readObject(out.object), out.format === "parquet" ? "parquet" : "arrow");
         const cols = t.schema.fields.map((f: { name: string }) => f.name);
         print("    " + cols.join("\t"));
-        for (let i = 0; i < Math.min(o.rows, t.numRows); i++) print("    " + cols.map((k: string) => fmt(t.getChild(k)!.get(i))).join("\t"));
-        if (t.numRows > o.rows) print(c.dim(`    … ${t.numRows - o.rows} more rows`));
+        for (let i = 0; i < Math.min(rows, t.numRows); i++) print("    " + cols.map((k: string) => fmt(t.getChild(k)!.get(i))).join("\t"));
+        if (t.numRows > rows) print(c.dim(`    … ${t.numRows - rows} more rows`));
       }
+    }
+  }
+}
+
+/**
+ * `lcl show … --format markdown`: each record's metrics and tables as Markdown tables, numbers
+ * to four significant digits (as `lcl report --markdown`), headed by the command that made them.
+ */
+async function showMarkdown(s: ReturnType<typeof openSession>, records: readonly StageRecord[], words: readonly string[], o: { readonly rows?: number; readonly output?: string }) {
+  const limit = o.rows ?? 200;
+  if (o.output && o.output !== "metrics" && !records.some((r) => o.output! in r.outputs)) throw new NotFound({ what: "output", name: o.output, hint: `outputs are: ${[...new Set(records.flatMap((r) => Object.keys(r.outputs)))].join(", ")}, or \`metrics\`` });
+  const cell = (v: unknown): string => typeof v === "number" ? num(v) : typeof v === "bigint" ? v.toString() : v === null || v === undefined ? "—" : typeof v === "object" && "length" in (v as object) ? fmt(v) : String(v);
+  print(`<!-- made by \`lcl show ${words.join(" ")} --format markdown${o.output ? ` --output ${o.output}` : ""}\` from the lcl store -->`);
+  for (const r of records) {
+    print(`\n### ${r.instance}\n\n_${r.data.stage.kind} v${r.data.stage.version}, experiment ${r.experiment}, ${r.finishedAt}_\n`);
+    if ((!o.output || o.output === "metrics") && Object.keys(r.metrics).length) print(markdownTable(["metric", "value"], Object.entries(r.metrics).map(([k, v]) => [k, num(v)]), [false, true]) + "\n");
+    for (const [name, out] of Object.entries(r.outputs)) {
+      if (out.kind !== "table" || (o.output && o.output !== name)) continue;
+      if (!s.store.hasObject(out.object)) { print(`#### ${name}\n\n_not in the store (gc'd or quarantined)_\n`); continue; }
+      const t = await decodeTable(await s.store.readObject(out.object), out.format === "parquet" ? "parquet" : "arrow");
+      const cols = t.schema.fields.map((f: { name: string }) => f.name);
+      const numeric = t.schema.fields.map((f: { type: unknown }) => /^(Int|Float|Uint)/.test(String(f.type)));
+      const body: string[][] = [];
+      for (let i = 0; i < Math.min(limit, t.numRows); i++) body.push(cols.map((k: string) => cell(t.getChild(k)!.get(i))));
+      print(`#### ${name}${t.numRows > limit ? ` (first ${limit} of ${t.numRows} rows)` : ""}\n\n${markdownTable(cols, body, numeric)}\n`);
     }
   }
 }

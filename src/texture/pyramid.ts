@@ -23,6 +23,8 @@ export interface Pyramid {
   readonly highpass: Float64Array;
   readonly bands: Float64Array[][];
   readonly lowpass: Float64Array;
+  /** The low-passed image entering each split, s = 0 … S (side n/2^s; the last is `lowpass`): Portilla–Simoncelli's per-scale low-pass images. */
+  readonly lowpassImages: Float64Array[];
 }
 
 export interface PyramidOptions { readonly scales?: number; readonly orientations?: number }
@@ -91,14 +93,17 @@ export function buildPyramid(img: ArrayLike<number>, n: number, opts: PyramidOpt
   const top = masks(n, K), X = fft2(n).forward(toComplex(img));
   const highpass = realPart(fft2(n).inverse(multiply(X, top.hi0)));
   let lo = multiply(X, top.lo0), m = n;
-  const bands: Float64Array[][] = [];
+  const bands: Float64Array[][] = [], lowpassImages: Float64Array[] = [];
   for (let s = 0; s < S; s++) {
     const mk = masks(m, K), f = fft2(m), hiSpec = multiply(lo, mk.hi);
+    lowpassImages.push(realPart(f.inverse(lo)));
     bands.push(mk.oneSided.map((a) => f.inverse(multiply(hiSpec, a))));
     lo = shrink(multiply(lo, mk.lo), m);
     m /= 2;
   }
-  return { n, scales: S, orientations: K, highpass, bands, lowpass: realPart(fft2(m).inverse(lo)) };
+  const lowpass = realPart(fft2(m).inverse(lo));
+  lowpassImages.push(lowpass);
+  return { n, scales: S, orientations: K, highpass, bands, lowpass, lowpassImages };
 }
 
 /** Synthesis: the image a pyramid came from (only the real parts of the complex bands are used). */
@@ -117,4 +122,9 @@ export function reconstructPyramid(p: Pyramid): Float64Array {
   const top = masks(p.n, K), spec = multiply(lo, top.lo0), H = fft2(p.n).forward(toComplex(p.highpass));
   for (let i = 0; i < p.n * p.n; i++) { spec[2 * i] = spec[2 * i]! + H[2 * i]! * top.hi0[i]!; spec[2 * i + 1] = spec[2 * i + 1]! + H[2 * i + 1]! * top.hi0[i]!; }
   return realPart(fft2(p.n).inverse(spec));
+}
+
+/** Upsample a complex m×m band to 2m×2m by zero-padding its spectrum (band-limited interpolation; values keep their magnitude). */
+export function upsampleComplex(z: Float64Array, m: number): Float64Array {
+  return fft2(2 * m).inverse(expand(fft2(m).forward(z), 2 * m));
 }

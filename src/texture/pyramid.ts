@@ -33,7 +33,7 @@ interface Masks { readonly hi: Float64Array; readonly lo: Float64Array; readonly
 const maskCache = new Map<string, Masks>();
 
 /** Radial high/low masks for a split at ρ and the K angular masks, for an m×m spectrum. */
-function masks(m: number, K: number): Masks {
+export function masks(m: number, K: number): Masks {
   const key = `${m}:${K}`, hit = maskCache.get(key);
   if (hit) return hit;
   const hi = new Float64Array(m * m), lo = new Float64Array(m * m), hi0 = new Float64Array(m * m), lo0 = new Float64Array(m * m);
@@ -58,7 +58,7 @@ function masks(m: number, K: number): Masks {
   return out;
 }
 
-function multiply(spec: Float64Array, mask: Float64Array): Float64Array {
+export function multiply(spec: Float64Array, mask: Float64Array): Float64Array {
   const out = new Float64Array(spec.length);
   for (let i = 0; i < mask.length; i++) { out[2 * i] = spec[2 * i]! * mask[i]!; out[2 * i + 1] = spec[2 * i + 1]! * mask[i]!; }
   return out;
@@ -75,7 +75,7 @@ function shrink(spec: Float64Array, m: number): Float64Array {
 }
 
 /** Inverse of `shrink`: an (m/2)² spectrum zero-padded into m×m. */
-function expand(spec: Float64Array, m: number): Float64Array {
+export function expand(spec: Float64Array, m: number): Float64Array {
   const h = m / 2, out = new Float64Array(2 * m * m);
   for (let y = 0; y < h; y++) for (let x = 0; x < h; x++) {
     const py = ((y < h / 2 ? y : y - h) + m) % m, px = ((x < h / 2 ? x : x - h) + m) % m, j = py * m + px, i = y * h + x;

@@ -1,0 +1,135 @@
+import { fft2, toComplex } from "./fft2.js";
+import { buildPyramid, upsampleComplex, type Pyramid } from "./pyramid.js";
+
+/**
+ * Portilla & Simoncelli (2000) texture statistics of an n×n image on its complex steerable pyramid
+ * (S scales, K orientations, Na×Na central neighbourhood; defaults 4, 4, 7). The groups and their
+ * sizes (na_s = the largest odd number ≤ min(Na, side of scale s)):
+ *
+ * | group | what | size |
+ * | --- | --- | --- |
+ * | pixel | mean, variance, skewness, kurtosis, min, max of the image | 6 |
+ * | lowpassMoments | skewness and kurtosis of the low-pass image at each scale s = 0 … S | 2(S+1) |
+ * | lowpassAutocorr | central na_s×na_s autocorrelation of each low-pass image (mean removed) | Σ_s na_s² over S+1 scales |
+ * | magnitudeMeans | mean magnitude of each band; variance of the high-pass residual | SK + 1 |
+ * | magnitudeAutocorr | central na_s×na_s autocorrelation of each band's magnitude (mean removed) | K Σ_s na_s² over S scales |
+ * | magnitudeCrossOrientation | K×K covariance of magnitudes across orientations, per scale | S K² |
+ * | magnitudeCrossScale | K×K covariance of magnitudes with the phase-doubled coarser scale's | (S−1) K² |
+ * | realCrossScale | K×2K covariance of real parts with the phase-doubled coarser scale's real and imaginary parts | (S−1) 2K² |
+ *
+ * Autocorrelations are circular (the pyramid is), normalised by the pixel count; covariances are
+ * means of products over pixels. With S = K = 4, Na = 7 at 64 px (`statisticSizes`):
+ * 6 + 10 + 205 + 17 + 784 + 64 + 48 + 96 = 1230 numbers.
+ */
+export interface PsStatistics {
+  readonly pixel: Float64Array;
+  readonly lowpassMoments: Float64Array;
+  readonly lowpassAutocorr: Float64Array;
+  readonly magnitudeMeans: Float64Array;
+  readonly magnitudeAutocorr: Float64Array;
+  readonly magnitudeCrossOrientation: Float64Array;
+  readonly magnitudeCrossScale: Float64Array;
+  readonly realCrossScale: Float64Array;
+}
+export type StatisticGroup = keyof PsStatistics;
+export const STATISTIC_GROUPS: readonly StatisticGroup[] = ["pixel", "lowpassMoments", "lowpassAutocorr", "magnitudeMeans", "magnitudeAutocorr", "magnitudeCrossOrientation", "magnitudeCrossScale", "realCrossScale"];
+
+export interface StatisticsOptions { readonly scales?: number; readonly orientations?: number; readonly neighbourhood?: number }
+
+/** Odd neighbourhood side that fits a side-m image. */
+export const neighbourhoodAt = (na: number, m: number) => { const k = Math.min(na, m); return k % 2 === 1 ? k : k - 1; };
+
+/** Size of each group for an n-px image (the table above). */
+export function statisticSizes(n: number, opts: StatisticsOptions = {}): Record<StatisticGroup, number> {
+  const S = opts.scales ?? 4, K = opts.orientations ?? 4, na = opts.neighbourhood ?? 7;
+  const sq = (s: number) => neighbourhoodAt(na, n >> s) ** 2;
+  let low = 0, mag = 0;
+  for (let s = 0; s <= S; s++) low += sq(s);
+  for (let s = 0; s < S; s++) mag += K * sq(s);
+  return { pixel: 6, lowpassMoments: 2 * (S + 1), lowpassAutocorr: low, magnitudeMeans: S * K + 1, magnitudeAutocorr: mag, magnitudeCrossOrientation: S * K * K, magnitudeCrossScale: (S - 1) * K * K, realCrossScale: (S - 1) * 2 * K * K };
+}
+
+export function moments(x: ArrayLike<number>): { mean: number; variance: number; skewness: number; kurtosis: number; min: number; max: number } {
+  let m = 0, min = Infinity, max = -Infinity;
+  for (let i = 0; i < x.length; i++) { m += x[i]!; min = Math.min(min, x[i]!); max = Math.max(max, x[i]!); }
+  m /= x.length;
+  let m2 = 0, m3 = 0, m4 = 0;
+  for (let i = 0; i < x.length; i++) { const d = x[i]! - m, d2 = d * d; m2 += d2; m3 += d2 * d; m4 += d2 * d2; }
+  m2 /= x.length; m3 /= x.length; m4 /= x.length;
+  return { mean: m, variance: m2, skewness: m2 > 0 ? m3 / m2 ** 1.5 : 0, kurtosis: m2 > 0 ? m4 / (m2 * m2) : 3, min, max };
+}
+
+/** Central na×na of the circular autocorrelation of a real m×m image with its mean removed, row-major, lag (0, 0) in the middle. */
+export function centralAutocorr(x: ArrayLike<number>, m: number, na: number): Float64Array {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i]!;
+  mean /= x.length;
+  const c = toComplex(Array.from(x, (v) => v - mean)), f = fft2(m), X = f.forward(c);
+  for (let i = 0; i < m * m; i++) { X[2 * i] = X[2 * i]! ** 2 + X[2 * i + 1]! ** 2; X[2 * i + 1] = 0; }
+  const ac = f.inverse(X), h = (na - 1) / 2, out = new Float64Array(na * na);
+  for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) out[(dy + h) * na + dx + h] = ac[2 * (((dy + m) % m) * m + ((dx + m) % m))]! / (m * m);
+  return out;
+}
+
+const magnitude = (z: Float64Array) => Float64Array.from({ length: z.length / 2 }, (_, i) => Math.hypot(z[2 * i]!, z[2 * i + 1]!));
+const centred = (x: Float64Array) => { let m = 0; for (const v of x) m += v; m /= x.length; return x.map((v) => v - m); };
+const covariance = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!; return s / a.length; };
+
+/** The coarser scale's band, upsampled to this scale and phase-doubled (z²/|z|: doubled phase, same magnitude), so its phase can correlate with this scale's. */
+export function phaseDoubledParent(parent: Float64Array, m: number): Float64Array {
+  const up = upsampleComplex(parent, m / 2), out = new Float64Array(up.length);
+  for (let i = 0; i < up.length / 2; i++) {
+    const re = up[2 * i]!, im = up[2 * i + 1]!, r = Math.hypot(re, im);
+    if (r > 0) { out[2 * i] = (re * re - im * im) / r; out[2 * i + 1] = (2 * re * im) / r; }
+  }
+  return out;
+}
+
+export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7): PsStatistics {
+  const S = p.scales, K = p.orientations, px = moments(image);
+  const lowpassMoments: number[] = [], lowpassAutocorr: number[] = [], magnitudeMeans: number[] = [], magnitudeAutocorr: number[] = [];
+  const magnitudeCrossOrientation: number[] = [], magnitudeCrossScale: number[] = [], realCrossScale: number[] = [];
+  p.lowpassImages.forEach((lo, s) => {
+    const m = p.n >> s, mo = moments(lo);
+    lowpassMoments.push(mo.skewness, mo.kurtosis);
+    lowpassAutocorr.push(...centralAutocorr(lo, m, neighbourhoodAt(na, m)));
+  });
+  const mags = p.bands.map((bs) => bs.map(magnitude));
+  mags.forEach((ms, s) => {
+    const m = p.n >> s, c = ms.map(centred);
+    for (const x of ms) magnitudeMeans.push(x.reduce((a, v) => a + v, 0) / x.length);
+    for (const x of ms) magnitudeAutocorr.push(...centralAutocorr(x, m, neighbourhoodAt(na, m)));
+    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) magnitudeCrossOrientation.push(covariance(c[a]!, c[b]!));
+    if (s + 1 < S) {
+      const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));
+      const pm = parents.map((z) => centred(magnitude(z)));
+      for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) magnitudeCrossScale.push(covariance(c[a]!, pm[b]!));
+      const real = p.bands[s]!.map((z) => Float64Array.from({ length: z.length / 2 }, (_, i) => z[2 * i]!));
+      const pr = parents.flatMap((z) => [Float64Array.from({ length: z.length / 2 }, (_, i) => z[2 * i]!), Float64Array.from({ length: z.length / 2 }, (_, i) => z[2 * i + 1]!)]);
+      for (let a = 0; a < K; a++) for (let b = 0; b < 2 * K; b++) realCrossScale.push(covariance(real[a]!, pr[b]!));
+    }
+  });
+  magnitudeMeans.push(moments(p.highpass).variance);
+  return {
+    pixel: Float64Array.of(px.mean, px.variance, px.skewness, px.kurtosis, px.min, px.max),
+    lowpassMoments: Float64Array.from(lowpassMoments), lowpassAutocorr: Float64Array.from(lowpassAutocorr),
+    magnitudeMeans: Float64Array.from(magnitudeMeans), magnitudeAutocorr: Float64Array.from(magnitudeAutocorr),
+    magnitudeCrossOrientation: Float64Array.from(magnitudeCrossOrientation), magnitudeCrossScale: Float64Array.from(magnitudeCrossScale), realCrossScale: Float64Array.from(realCrossScale),
+  };
+}
+
+/** PS statistics of an n×n image (n a power of two). */
+export function textureStatistics(image: ArrayLike<number>, n: number, opts: StatisticsOptions = {}): PsStatistics {
+  return statisticsOfPyramid(buildPyramid(image, n, opts), image, opts.neighbourhood ?? 7);
+}
+
+/** Per-group signal-to-noise ratio in dB of `got` against `target`: 10 log10(Σ target² / Σ (target − got)²); Infinity when equal. */
+export function statisticsSnr(target: PsStatistics, got: PsStatistics): Record<StatisticGroup, number> {
+  const out = {} as Record<StatisticGroup, number>;
+  for (const g of STATISTIC_GROUPS) {
+    let s = 0, e = 0;
+    target[g].forEach((t, i) => { s += t * t; e += (t - got[g][i]!) ** 2; });
+    out[g] = e === 0 ? Infinity : 10 * Math.log10(s / e);
+  }
+  return out;
+}

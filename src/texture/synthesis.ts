@@ -1,0 +1,181 @@
+import type { Rng } from "../sdk/rng.js";
+import { fft2, realPart, toComplex } from "./fft2.js";
+import { buildPyramid, expand, masks, multiply } from "./pyramid.js";
+import { moments, neighbourhoodAt, type PsStatistics, STATISTIC_GROUPS, type StatisticGroup, statisticsSnr, textureStatistics, phaseDoubledParent } from "./statistics.js";
+
+/**
+ * Portilla–Simoncelli synthesis by iterative projection: from seeded Gaussian noise, each
+ * iteration decomposes the image, then coarse to fine imposes on the low-pass image its
+ * autocorrelation and skewness/kurtosis, on each scale's band magnitudes their mean,
+ * autocorrelation and covariance across orientations and with the coarser scale, and on the real
+ * parts their covariance with the phase-doubled coarser scale; then the high-pass variance and the
+ * pixel moments and range. Each step is a (least-change) projection onto one constraint; cycling
+ * through them converges in practice (PS 2000 §4). Convergence is the per-group SNR of the
+ * synthesis' statistics against the target's, recorded after every iteration.
+ */
+export interface SynthesisOptions { readonly scales?: number; readonly orientations?: number; readonly neighbourhood?: number; readonly iterations?: number }
+export interface SynthesisResult { readonly image: Float64Array; readonly snr: Record<StatisticGroup, number>; readonly history: Record<StatisticGroup, number>[] }
+
+/** Symmetric eigendecomposition (cyclic Jacobi) of a k×k matrix: A = V diag(d) Vᵀ, V column-major in rows of `v[i*k+j]` = V_ij. */
+function eig(a: Float64Array, k: number): { d: Float64Array; v: Float64Array } {
+  const A = Float64Array.from(a), V = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) V[i * k + i] = 1;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let off = 0;
+    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) off += A[p * k + q]! ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) {
+      const apq = A[p * k + q]!;
+      if (Math.abs(apq) < 1e-300) continue;
+      const theta = (A[q * k + q]! - A[p * k + p]!) / (2 * apq), t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1)), c = 1 / Math.sqrt(t * t + 1), s = t * c;
+      for (let r = 0; r < k; r++) { const arp = A[r * k + p]!, arq = A[r * k + q]!; A[r * k + p] = c * arp - s * arq; A[r * k + q] = s * arp + c * arq; }
+      for (let r = 0; r < k; r++) { const apr = A[p * k + r]!, aqr = A[q * k + r]!; A[p * k + r] = c * apr - s * aqr; A[q * k + r] = s * apr + c * aqr; }
+      for (let r = 0; r < k; r++) { const vrp = V[r * k + p]!, vrq = V[r * k + q]!; V[r * k + p] = c * vrp - s * vrq; V[r * k + q] = s * vrp + c * vrq; }
+    }
+  }
+  return { d: Float64Array.from({ length: k }, (_, i) => A[i * k + i]!), v: V };
+}
+
+/** f(A) = V f(d) Vᵀ for a symmetric matrix. */
+function matFn(a: Float64Array, k: number, f: (x: number) => number): Float64Array {
+  const { d, v } = eig(a, k), out = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) { let s = 0; for (let e = 0; e < k; e++) s += v[i * k + e]! * f(d[e]!) * v[j * k + e]!; out[i * k + j] = s; }
+  return out;
+}
+const matMul = (a: Float64Array, b: Float64Array, n: number, m: number, p: number) => { const o = new Float64Array(n * p); for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) { let s = 0; for (let e = 0; e < m; e++) s += a[i * m + e]! * b[e * p + j]!; o[i * p + j] = s; } return o; };
+const transpose = (a: Float64Array, n: number, m: number) => { const o = new Float64Array(n * m); for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) o[j * n + i] = a[i * m + j]!; return o; };
+/** Covariance (mean of products) of columns of X (N×a) with columns of Y (N×b), both as arrays of columns. */
+const cov = (X: Float64Array[], Y: Float64Array[]) => { const o = new Float64Array(X.length * Y.length); X.forEach((x, i) => Y.forEach((y, j) => { let s = 0; for (let t = 0; t < x.length; t++) s += x[t]! * y[t]!; o[i * Y.length + j] = s / x.length; })); return o; };
+const applyCols = (X: Float64Array[], M: Float64Array, cols: number) => Array.from({ length: cols }, (_, j) => { const o = new Float64Array(X[0]!.length); X.forEach((x, i) => { const w = M[i * cols + j]!; if (w !== 0) for (let t = 0; t < o.length; t++) o[t] = o[t]! + w * x[t]!; }); return o; });
+const eps = (k: number) => (x: number) => (x > 1e-12 * k ? x : 1e-12 * k);
+
+/**
+ * Smallest linear change of the columns X (centred) so that cov(X′) = Txx and, when a fixed P is
+ * given, cov(X′, P) = Txp: X′ = P B + E M with E the part of X orthogonal to P,
+ * B = Cpp⁻¹ Txpᵀ and M = Cee^(−½) R^(½) Q, R = Txx − Txp Cpp⁻¹ Txpᵀ (negative eigenvalues
+ * clipped) and Q the rotation that keeps X′ closest to X (polar factor).
+ */
+export function adjustCovariance(X: Float64Array[], Txx: Float64Array, P?: Float64Array[], Txp?: Float64Array): Float64Array[] {
+  const k = X.length;
+  let E = X, pb: Float64Array[] | undefined, R = Txx;
+  if (P && Txp && P.length) {
+    const q = P.length, Cpp = cov(P, P), Cppi = matFn(Cpp, q, (x) => 1 / Math.max(x, 1e-12 * (Math.abs(x) + 1)));
+    const Cpx = cov(P, X), A = matMul(Cppi, Cpx, q, q, k); // regression of X on P
+    const fit = applyCols(P, A, k);
+    E = X.map((x, i) => x.map((v, t) => v - fit[i]![t]!));
+    const B = matMul(Cppi, transpose(Txp, k, q), q, q, k);
+    pb = applyCols(P, B, k);
+    R = Txx.map((v, i) => v - matMul(matMul(Txp, Cppi, k, q, q), transpose(Txp, k, q), k, q, k)[i]!);
+  }
+  const Cee = cov(E, E), scale = Cee.reduce((a, v, i) => a + (i % (k + 1) === 0 ? v : 0), 0) / k || 1;
+  const W = matFn(Cee, k, (x) => 1 / Math.sqrt(eps(scale)(x))), Rh = matFn(R, k, (x) => Math.sqrt(Math.max(0, x)));
+  // E W has identity covariance; rotate by Q (polar factor of (E W)ᵀ E Rh direction) so the change is least, then colour by Rh
+  const Z = applyCols(E, W, k), C = matMul(cov(Z, E), Rh, k, k, k);
+  const CtC = matMul(transpose(C, k, k), C, k, k, k), Q = matMul(C, matFn(CtC, k, (x) => 1 / Math.sqrt(eps(1)(x))), k, k, k);
+  const out = applyCols(Z, matMul(Q, Rh, k, k, k), k);
+  return pb ? out.map((x, i) => x.map((v, t) => v + pb![i]![t]!)) : out;
+}
+
+/** Impose the central na×na autocorrelation `target` on a real m×m image (mean removed) by rescaling its Fourier amplitudes toward the power spectrum whose autocorrelation has that centre and the image's own elsewhere. */
+function imposeAutocorr(x: Float64Array, m: number, target: Float64Array, na: number): Float64Array {
+  const f = fft2(m), X = f.forward(toComplex(x)), P = new Float64Array(2 * m * m);
+  for (let i = 0; i < m * m; i++) P[2 * i] = (X[2 * i]! ** 2 + X[2 * i + 1]! ** 2) / (m * m);
+  const ac = f.inverse(P), h = (na - 1) / 2;
+  for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) ac[2 * (((dy + m) % m) * m + ((dx + m) % m))] = target[(dy + h) * na + dx + h]!;
+  const Pd = f.forward(ac);
+  for (let i = 0; i < m * m; i++) {
+    const cur = P[2 * i]!, des = Math.max(0, Pd[2 * i]!), g = cur > 1e-20 ? Math.sqrt(des / cur) : 0;
+    if (i === 0) continue;
+    X[2 * i] = X[2 * i]! * g; X[2 * i + 1] = X[2 * i + 1]! * g;
+  }
+  X[0] = 0; X[1] = 0;
+  return realPart(f.inverse(X));
+}
+
+/** Change skewness (then kurtosis) of x toward the targets along the moment's gradient, keeping mean and variance; a 1-D root search on the step size. */
+function imposeMoment(x: Float64Array, order: 3 | 4, target: number): Float64Array {
+  const mo = moments(x), sd = Math.sqrt(mo.variance);
+  if (!(sd > 0) || !Number.isFinite(target)) return x;
+  const z = x.map((v) => (v - mo.mean) / sd), stat = (y: Float64Array) => { const m = moments(y); return order === 3 ? m.skewness : m.kurtosis; };
+  const g = z.map((v) => v ** (order - 1)), gm = moments(g).mean;
+  let gc = g.map((v) => v - gm); const proj = gc.reduce((a, v, i) => a + v * z[i]!, 0) / z.length; gc = gc.map((v, i) => v - proj * z[i]!); // keep mean 0 and first-order variance
+  const at = (l: number) => z.map((v, i) => v + l * gc[i]!), f = (l: number) => stat(at(l)) - target;
+  let lo = 0, hi = 0, flo = f(0);
+  if (Math.abs(flo) < 1e-9) return x;
+  let step = 0.01;
+  for (let t = 0; t < 40; t++) { const c = (flo > 0 ? -1 : 1) * step; const fc = f(c); if (Math.sign(fc) !== Math.sign(flo)) { hi = c; break; } step *= 1.6; if (t === 39) return x; }
+  for (let t = 0; t < 40; t++) { const mid = (lo + hi) / 2, fm = f(mid); if (Math.sign(fm) === Math.sign(flo)) { lo = mid; flo = fm; } else hi = mid; }
+  const y = at((lo + hi) / 2), my = moments(y), sy = Math.sqrt(my.variance);
+  return y.map((v) => mo.mean + ((v - my.mean) / sy) * sd);
+}
+
+function imposeLowpass(x: Float64Array, m: number, s: number, t: PsStatistics, na: number, offsets: number[]): Float64Array {
+  const k = neighbourhoodAt(na, m), target = t.lowpassAutocorr.subarray(offsets[s]!, offsets[s]! + k * k), mean = moments(x).mean;
+  let y: Float64Array = imposeAutocorr(x.map((v) => v - mean), m, target, k).map((v) => v + mean);
+  y = imposeMoment(y, 3, t.lowpassMoments[2 * s]!);
+  y = imposeMoment(y, 4, t.lowpassMoments[2 * s + 1]!);
+  return y;
+}
+
+/** One coarse-to-fine projection pass of image x (n×n) onto the target statistics. */
+function project(x: Float64Array, n: number, t: PsStatistics, S: number, K: number, na: number): Float64Array {
+  const p = buildPyramid(x, n, { scales: S, orientations: K });
+  const offsets: number[] = [0];
+  for (let s = 0; s <= S; s++) offsets.push(offsets[s]! + neighbourhoodAt(na, n >> s) ** 2);
+  const magOffsets: number[] = [0];
+  for (let s = 0; s < S; s++) magOffsets.push(magOffsets[s]! + K * neighbourhoodAt(na, n >> s) ** 2);
+  let m = n >> S;
+  let lo = imposeLowpass(p.lowpass, m, S, t, na, offsets);
+  let parentBands: Float64Array[] | undefined;
+  for (let s = S - 1; s >= 0; s--) {
+    m = n >> s;
+    const N = m * m, k = neighbourhoodAt(na, m), bands = p.bands[s]!;
+    // magnitudes: autocorrelation, then covariances across orientations (and with the parent), then means
+    let mags: Float64Array[] = bands.map((z) => Float64Array.from({ length: N }, (_, i) => Math.hypot(z[2 * i]!, z[2 * i + 1]!)));
+    mags = mags.map((g, o) => { const mean = moments(g).mean, off = magOffsets[s]! + o * k * k; return imposeAutocorr(g.map((v) => v - mean), m, t.magnitudeAutocorr.subarray(off, off + k * k), k); });
+    const Txx = t.magnitudeCrossOrientation.subarray(s * K * K, (s + 1) * K * K);
+    const parents = parentBands?.map((z) => phaseDoubledParent(z, m));
+    if (parents) {
+      const pm = parents.map((z) => { const a = Float64Array.from({ length: N }, (_, i) => Math.hypot(z[2 * i]!, z[2 * i + 1]!)), mu = moments(a).mean; return a.map((v) => v - mu); });
+      mags = adjustCovariance(mags, Float64Array.from(Txx), pm, Float64Array.from(t.magnitudeCrossScale.subarray(s * K * K, (s + 1) * K * K)));
+    } else mags = adjustCovariance(mags, Float64Array.from(Txx));
+    mags = mags.map((g, o) => g.map((v) => Math.max(0, v + t.magnitudeMeans[s * K + o]!)));
+    const newBands = bands.map((z, o) => { const out = new Float64Array(2 * N); for (let i = 0; i < N; i++) { const r = Math.hypot(z[2 * i]!, z[2 * i + 1]!), g = mags[o]![i]!; if (r > 0) { out[2 * i] = (z[2 * i]! / r) * g; out[2 * i + 1] = (z[2 * i + 1]! / r) * g; } } return out; });
+    // real parts: covariance with the phase-doubled parent (own covariance kept)
+    let real: Float64Array[] = newBands.map((z) => Float64Array.from({ length: N }, (_, i) => z[2 * i]!));
+    if (parents) {
+      const pr = parents.flatMap((z) => [Float64Array.from({ length: N }, (_, i) => z[2 * i]!), Float64Array.from({ length: N }, (_, i) => z[2 * i + 1]!)]);
+      real = adjustCovariance(real, cov(real, real), pr, Float64Array.from(t.realCrossScale.subarray(s * 2 * K * K, (s + 1) * 2 * K * K)));
+    }
+    // low-pass image at this scale = coarser low-pass, upsampled and low-filtered, + the real bands
+    const mk = masks(m, K), f = fft2(m), spec = multiply(expand(fft2(m / 2).forward(toComplex(lo)), m), mk.lo);
+    real.forEach((b, o) => { const B = f.forward(toComplex(b)); for (let i = 0; i < N; i++) { const w = mk.hi[i]! * mk.angle[o]![i]!; spec[2 * i] = spec[2 * i]! + B[2 * i]! * w; spec[2 * i + 1] = spec[2 * i + 1]! + B[2 * i + 1]! * w; } });
+    lo = imposeLowpass(realPart(f.inverse(spec)), m, s, t, na, offsets);
+    // the next finer scale's parent: the complex bands whose real parts are the adjusted ones (analytic signal: keep the orientation's positive half-plane, doubled)
+    parentBands = real.map((b, o) => { const B = f.forward(toComplex(b)); for (let i = 0; i < N; i++) { const w = mk.oneSided[o]![i]! > 0 ? 2 : mk.angle[o]![i]! > 0 ? 0 : 1; B[2 * i] = B[2 * i]! * w; B[2 * i + 1] = B[2 * i + 1]! * w; } return f.inverse(B); });
+  }
+  // high-pass variance, recombine, pixel moments and range
+  const hpm = moments(p.highpass), g = hpm.variance > 0 ? Math.sqrt(t.magnitudeMeans[S * K]! / hpm.variance) : 0;
+  const top = masks(n, K), spec = multiply(fft2(n).forward(toComplex(lo)), top.lo0), H = fft2(n).forward(toComplex(p.highpass.map((v) => (v - hpm.mean) * g)));
+  for (let i = 0; i < n * n; i++) { spec[2 * i] = spec[2 * i]! + H[2 * i]! * top.hi0[i]!; spec[2 * i + 1] = spec[2 * i + 1]! + H[2 * i + 1]! * top.hi0[i]!; }
+  let y = realPart(fft2(n).inverse(spec));
+  const [mean, variance, skew, kurt, min, max] = t.pixel as unknown as number[];
+  const ym = moments(y);
+  y = y.map((v) => mean! + ((v - ym.mean) / Math.sqrt(ym.variance)) * Math.sqrt(variance!));
+  y = imposeMoment(y, 3, skew!); y = imposeMoment(y, 4, kurt!);
+  return y.map((v) => Math.min(max!, Math.max(min!, v)));
+}
+
+/** Synthesize an n×n texture with the target's statistics from seeded Gaussian noise. */
+export function synthesizeTexture(target: PsStatistics, n: number, rng: Rng, opts: SynthesisOptions = {}): SynthesisResult {
+  const S = opts.scales ?? 4, K = opts.orientations ?? 4, na = opts.neighbourhood ?? 7, iterations = opts.iterations ?? 50;
+  const [mean, variance] = target.pixel as unknown as number[];
+  let x: Float64Array = Float64Array.from({ length: n * n }, () => mean! + Math.sqrt(variance!) * rng.normal());
+  const history: Record<StatisticGroup, number>[] = [];
+  for (let it = 0; it < iterations; it++) {
+    x = project(x, n, target, S, K, na);
+    history.push(statisticsSnr(target, textureStatistics(x, n, { scales: S, orientations: K, neighbourhood: na })));
+  }
+  return { image: x, snr: history.at(-1) ?? statisticsSnr(target, textureStatistics(x, n, { scales: S, orientations: K, neighbourhood: na })), history };
+}
+export { STATISTIC_GROUPS };

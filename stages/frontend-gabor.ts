@@ -41,7 +41,7 @@ export default defineStage({
       "l1.w": { dtype: "float32", shape: [k, k, 1, c1], data: w1 }, "l1.b": { dtype: "float32", shape: [c1], data: new Float32Array(c1) },
       "l2.w": { dtype: "float32", shape: [s2.kernel, s2.kernel, c1, s2.channels], data: l2.w }, "l2.b": { dtype: "float32", shape: [s2.channels], data: l2.b },
     });
-    const arch: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], c1)], output_channels: s2.channels };
+    const arch: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1, []), blockInfo([s1, s2], c1, [])], output_channels: s2.channels, training_images: [] };
     await ctx.outputs.architecture.write(arch);
     ctx.metric("channels1", c1);
   },

@@ -27,7 +27,7 @@ export default defineStage({
       "l1.w": { dtype: "float32", shape: [s1.kernel, s1.kernel, 1, s1.channels], data: l1.w }, "l1.b": { dtype: "float32", shape: [s1.channels], data: l1.b },
       "l2.w": { dtype: "float32", shape: [s2.kernel, s2.kernel, s1.channels, s2.channels], data: l2.w }, "l2.b": { dtype: "float32", shape: [s2.channels], data: l2.b },
     });
-    const arch: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], s1.channels)], output_channels: s2.channels };
+    const arch: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1, []), blockInfo([s1, s2], s1.channels, [])], output_channels: s2.channels, training_images: [] };
     await ctx.outputs.architecture.write(arch);
   },
 });

@@ -35,7 +35,7 @@ export default defineStage({
     const table = await ctx.inputs.pairs.read();
     const pairs = pairsFromTable(table);
     const trainedOn = imagesOf(table);
-    const s1 = { kernel: p.kernel, channels: p.channels, sigma: p.sigma, stride: p.stride, norm: p.norm };
+    const s1 = { kernel: p.kernel, channels: p.channels, sigma: p.sigma, stride: p.stride, norm: p.norm, pooling: p.pooling };
     const s2 = { ...s1, kernel: p.kernel2, channels: p.channels2 };
     const side = pairs.side, started = performance.now();
     const t = await Effect.runPromise(trainStack(tf, { count: pairs.count, input: (idx) => tf.tensor4d(gatherPairs(pairs, idx), [2 * idx.length, side, side, 1]) }, {

@@ -35,7 +35,7 @@ export interface FrontendArchitecture {
 export function blockInfo(specs: readonly BlockSpec[], inChannels: number, trainingImages?: readonly string[]): BlockInfo {
   const spec = specs[specs.length - 1]!;
   const { rf, jump } = receptiveFields(specs)[specs.length - 1]!;
-  return { kernel: spec.kernel, channels: spec.channels, sigma: spec.sigma, stride: spec.stride, norm: spec.norm, in_channels: inChannels, rf, jump, ...(trainingImages && { training_images: [...trainingImages] }) };
+  return { kernel: spec.kernel, channels: spec.channels, sigma: spec.sigma, stride: spec.stride, norm: spec.norm, ...(spec.pooling && { pooling: spec.pooling }), in_channels: inChannels, rf, jump, ...(trainingImages && { training_images: [...trainingImages] }) };
 }
 
 /** The sorted union of image-id lists (provenance of blocks trained on different images). */

@@ -11,7 +11,7 @@ import { tileGrid } from "../src/viz/grid.js";
  */
 export default defineStage({
   name: "texture-stimuli",
-  version: 1,
+  version: 2,
   description: "Texture families × samples from real photos, each with a phase-randomized (spectrally matched) noise twin.",
   params: Schema.Struct({
     families: param.int({ default: 15, min: 2, max: 100, description: "texture families (Freeman 2013: 15)" }),
@@ -20,7 +20,7 @@ export default defineStage({
     region: param.int({ default: 160, min: 16, max: 2048, description: "side of the texture region each family's crops come from (> size, so samples differ)" }),
     per_image: param.int({ default: 2, min: 1, max: 10, description: "at most this many families from one photograph" }),
     prefer: param.strings({ default: ["brick", "grass", "gravel"], description: "photos whose id contains one of these are taken first as whole-texture families" }),
-    contrast: param.number({ default: 0.3, min: 0.01, max: 1, description: "RMS contrast (SD / mean) of every stimulus, texture and noise alike" }),
+    contrast: param.number({ default: 0.3, min: 0.01, max: 1, description: "RMS contrast (SD / mean) of every stimulus, texture and noise alike; a pair that would clip is shown at a lower one, the same for both" }),
   }),
   inputs: { pixels: port.table({ id: "utf8", width: "int32", height: "int32", luminance: { list: "float32" } }) },
   outputs: {

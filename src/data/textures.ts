@@ -88,30 +88,72 @@ export function crop(img: Image, x: number, y: number, size: number): Float32Arr
   return out;
 }
 
+/** Raised-cosine circular aperture: 1 inside `flat`·radius, falling to 0 at the radius (size/2). */
+export function aperture(size: number, flat: number): Float64Array {
+  const w = new Float64Array(size * size), c = (size - 1) / 2, R = size / 2;
+  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) {
+    const r = Math.hypot(i - c, j - c) / R;
+    w[i * size + j] = r <= flat ? 1 : r >= 1 ? 0 : 0.5 * (1 + Math.cos((Math.PI * (r - flat)) / (1 - flat)));
+  }
+  return w;
+}
+
 /**
  * Set mean and RMS contrast, then blend to the mean under a circular aperture: flat inside
  * `flat`·radius, raised-cosine to the edge (Freeman's stimuli were windowed by a raised cosine
  * and shown on grey; a flat centre keeps most of a small image usable). Clipped to [0, 1].
  */
 export function present(x: Float32Array, size: number, opts: { mean: number; contrast: number; flat: number }): Float32Array {
-  const { mean: m, std: sd } = meanStd(x);
-  const out = new Float32Array(x.length), c = (size - 1) / 2, R = size / 2;
-  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) {
-    const r = Math.hypot(i - c, j - c) / R;
-    const w = r <= opts.flat ? 1 : r >= 1 ? 0 : 0.5 * (1 + Math.cos((Math.PI * (r - opts.flat)) / (1 - opts.flat)));
-    const v = sd > 0 ? ((x[i * size + j]! - m) / sd) * opts.contrast * opts.mean : 0;
-    out[i * size + j] = Math.min(1, Math.max(0, opts.mean + w * v));
-  }
-  return out;
+  const { mean: m, std: sd } = meanStd(x), w = aperture(size, opts.flat);
+  return x.map((v, i) => Math.min(1, Math.max(0, opts.mean + w[i]! * (sd > 0 ? ((v - m) / sd) * opts.contrast * opts.mean : 0))));
 }
 
 export interface TextureStimulus { readonly family: string; readonly sample: number; readonly type: "texture" | "noise"; readonly pixels: Float32Array }
 
 /**
- * `samples` random crops per region and each crop's phase-randomized twin. The noise is made
- * from the crop's periodic component (same amplitude spectrum minus the edge-wrap cross that
- * would otherwise put horizontal/vertical streaks into every noise image), then both get the
- * same mean, contrast and aperture. Returns texture/noise pairs in (family, sample) order.
+ * A texture and its spectrally matched noise twin, both from ONE source (issue 13 §3): the
+ * source's periodic component p (Moisan: no wrap-around jump, so the twin has no axis streaks),
+ * zero-mean, as the texture — circularly shifted by a random offset — and p with its phases
+ * randomized as the noise. Both have exactly p's amplitude spectrum.
+ * Why the shift: a random-phase twin spreads every frequency's energy evenly over the image, but
+ * p itself holds about half the low-frequency variance at its border (the smooth part Moisan
+ * removes lives there), so behind a centred aperture the texture kept more low-frequency energy
+ * than its twin. Over random circular shifts the texture's expected power under any aperture is
+ * exactly the twin's (both are set by p's circular autocorrelation). p is periodic, so the wrap
+ * seam the shift brings into view has no jump; for a synthesis that is periodic by construction
+ * (Portilla–Simoncelli) the shift changes nothing but position. The old rule (texture = raw crop,
+ * noise from p) left the noise with relatively more high-frequency energy after contrast
+ * equalisation. Every stimulus set with noise twins uses this one rule, then `presentPair`.
+ */
+export function spectrallyMatchedPair(source: Float32Array, size: number, rng: Rng): { texture: Float32Array; noise: Float32Array } {
+  if (source.length !== size * size) throw new Error(`spectrallyMatchedPair: expected a ${size}×${size} source, got ${source.length} pixels`);
+  const p = periodicComponent(source, size), { mean } = meanStd(p);
+  const dx = rng.int(size), dy = rng.int(size), texture = new Float32Array(size * size), centred = p.map((v) => v - mean); // centred in float32, so rounding is relative to the contrast, not the mean luminance
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) texture[y * size + x] = centred[((y + dy) % size) * size + ((x + dx) % size)]!;
+  return { texture, noise: scramblePhase(centred, size, 1, rng.fork("phase")) };
+}
+
+/**
+ * Show a matched pair with the same mean, RMS contrast and aperture. Their variances are equal
+ * (same amplitude spectrum), so each is scaled by the same gain. Nothing is clipped: a skewed
+ * texture (a specular highlight) would lose energy to clipping that its Gaussian-like twin keeps,
+ * so the pair's contrast is lowered together, if needed, until both fit in [0, 1]; `contrast`
+ * is the one used (≤ look.contrast).
+ */
+export function presentPair(pair: { texture: Float32Array; noise: Float32Array }, size: number, look: { mean: number; contrast: number; flat: number }): { texture: Float32Array; noise: Float32Array; contrast: number } {
+  const w = aperture(size, look.flat);
+  const z = [pair.texture, pair.noise].map((x) => { const { mean, std } = meanStd(x); return x.map((v) => (std > 0 ? (v - mean) / std : 0)); });
+  let peak = 0;
+  for (const x of z) for (const v of x) peak = Math.max(peak, Math.abs(v)); // over the whole image, not under the aperture: a gain that depended on where the peak falls would weigh samples by their central energy
+  const room = Math.min(look.mean, 1 - look.mean) / look.mean, contrast = peak > 0 ? Math.min(look.contrast, room / peak) : look.contrast;
+  const [texture, noise] = z.map((x) => x.map((v, i) => Math.min(1, Math.max(0, look.mean * (1 + w[i]! * v * contrast))))) as [Float32Array, Float32Array];
+  return { texture, noise, contrast };
+}
+
+/**
+ * `samples` random crops per region, each made into a texture and its noise twin by
+ * `spectrallyMatchedPair` and shown by `presentPair`. Returns texture/noise pairs in
+ * (family, sample) order.
  */
 export function textureStimuli(images: ReadonlyMap<string, Image>, regions: readonly Region[], samples: number, size: number, rng: Rng, look = { mean: 0.5, contrast: 0.3, flat: 0.6 }): TextureStimulus[] {
   const out: TextureStimulus[] = [];
@@ -121,10 +163,9 @@ export function textureStimuli(images: ReadonlyMap<string, Image>, regions: read
     const frng = rng.fork(`family:${f}`);
     for (let s = 0; s < samples; s++) {
       const x = r.x + frng.int(r.side - size + 1), y = r.y + frng.int(r.side - size + 1);
-      const raw = crop(img, x, y, size);
-      const noise = scramblePhase(periodicComponent(raw, size), size, 1, frng.fork(`noise:${s}`));
-      out.push({ family, sample: s, type: "texture", pixels: present(raw, size, look) });
-      out.push({ family, sample: s, type: "noise", pixels: present(noise, size, look) });
+      const shown = presentPair(spectrallyMatchedPair(crop(img, x, y, size), size, frng.fork(`noise:${s}`)), size, look);
+      out.push({ family, sample: s, type: "texture", pixels: shown.texture });
+      out.push({ family, sample: s, type: "noise", pixels: shown.noise });
     }
   });
   return out;

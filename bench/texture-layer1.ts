@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/texture-layer1.ts <experiment> [frontend node] [textures node]` —
+ * `node --import tsx bench/texture-layer1.ts <experiment> [frontend or layer1 node] [textures node]` —
  * issue 13 §4: why does layer 1 score a negative texture modulation index (V1: ≈ 0)? Reads a
  * stored front-end and texture stimuli (run `lcl run <experiment>` first) and recomputes layer 1's
  * mean MI with the SAME weights and stimuli under each block variant: pooling l2 (sqrt of the
@@ -26,8 +26,13 @@ const object = (node: string, out: string) => {
   const o = (JSON.parse(r.stdout) as { outputs: Record<string, { object: string }> }[])[0]!.outputs[out]!.object;
   return path.join("artifacts/objects", o.slice(0, 2), o.slice(2));
 };
-const arch = parseFrontendArchitecture(JSON.parse(readFileSync(object(fnode, "architecture"), "utf8")), "architecture");
-const set = decodeTensors(readFileSync(object(fnode, "frontend")));
+// A front-end node (frontend-*) or a layer1-train node (its weights and block: layer 1 alone).
+const isLayer = spawnSync(process.execPath, ["bin/lcl.js", "show", exp, fnode, "--json"], { encoding: "utf8" }).stdout.includes('"block"');
+const arch = isLayer
+  ? (() => { const b = JSON.parse(readFileSync(object(fnode, "block"), "utf8")); return parseFrontendArchitecture({ format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [b], output_channels: b.channels }, "block"); })()
+  : parseFrontendArchitecture(JSON.parse(readFileSync(object(fnode, "architecture"), "utf8")), "architecture");
+const stored = decodeTensors(readFileSync(object(fnode, isLayer ? "weights" : "frontend")));
+const set = isLayer ? { "l1.w": stored.w!, "l1.b": stored.b! } : stored;
 const st = readStimuli(await decodeTable(new Uint8Array(readFileSync(object(tnode, "stimuli"))), "arrow"));
 const design = { family: st.family!, type: st.type!, sample: st.sample! };
 const S = st.ids.length;

@@ -45,7 +45,7 @@ describe("alignment stages on a known model (in silico)", () => {
     const pop = (await metrics("a", "population")).population!;
     expect(Math.abs(m.V1_ceiling! - pop.reliability_V1!)).toBeLessThan(0.05);
     expect(Math.abs(m.V2_ceiling! - pop.reliability_V2!)).toBeLessThan(0.05);
-  });
+  }, 180_000);
 
   it("a trained layer 1 read as energy units (squared pooling, no normalisation) is blind to what separates texture from spectrally matched noise; compressive (sqrt) pooling is not", async () => {
     // Layer 1 trained on dead-leaves photos, tested on textures cut from other (held-out) ones. The

@@ -1,5 +1,5 @@
 import { defineStage, port, Schema } from "lcl";
-import { blockInfo, parseBlockInfo, type FrontendArchitecture } from "../src/model/frontend.js";
+import { blockInfo, parseBlockInfo, unionImages, type FrontendArchitecture } from "../src/model/frontend.js";
 
 /**
  * Packs trained layer 1 and layer 2 into one immutable front-end (LCL-V2): a tensor set and its
@@ -18,7 +18,7 @@ export default defineStage({
   },
   outputs: {
     frontend: port.tensors({ description: "l1.w, l1.b, l2.w, l2.b" }),
-    architecture: port.json({ description: "format lcl-v2-frontend: blocks with receptive fields" }),
+    architecture: port.json({ description: "format lcl-v2-frontend: blocks with receptive fields; training_images = the images it was trained on" }),
     model_json: port.file("json", { description: "tfjs layout: modelTopology + weightsManifest pointing at weights.bin" }),
     weights_bin: port.file("bin", { description: "the weights, float32 little-endian, in manifest order" }),
   },
@@ -34,9 +34,12 @@ export default defineStage({
     for (const [k, shape] of Object.entries(expect)) {
       if (JSON.stringify(set[k as keyof typeof set].shape) !== JSON.stringify(shape)) throw new Error(`${k} has shape [${set[k as keyof typeof set].shape}], its block says [${shape}]`);
     }
+    // Provenance (known only if both blocks record it): what stimulus-presenting stages check against.
+    const trainedOn = b1.training_images && b2.training_images ? unionImages(b1.training_images, b2.training_images) : undefined;
     const arch: FrontendArchitecture = {
       format: "lcl-v2-frontend", version: 1, input: { channels: 1 },
-      blocks: [b1, blockInfo([b1, b2], b1.channels)], output_channels: b2.channels,
+      blocks: [b1, blockInfo([b1, b2], b1.channels, trainedOn)], output_channels: b2.channels,
+      ...(trainedOn && { training_images: trainedOn }),
     };
     await ctx.outputs.frontend.write(set);
     await ctx.outputs.architecture.write(arch);

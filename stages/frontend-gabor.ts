@@ -1,6 +1,6 @@
 import { defineStage, param, port, Schema } from "lcl";
 import { renderGabor } from "../src/analysis/filters.js";
-import { DEFAULT_BLOCKS } from "../src/model/architecture.js";
+import { DEFAULT_BLOCKS, POOLINGS } from "../src/model/architecture.js";
 import { initBlock } from "../src/model/block.js";
 import { blockInfo, type FrontendArchitecture } from "../src/model/frontend.js";
 
@@ -20,6 +20,8 @@ export default defineStage({
     sigma: param.number({ default: 1.5, exclusiveMin: 0, description: "Gaussian envelope σ, px" }),
     channels2: param.int({ default: DEFAULT_BLOCKS[1].channels, min: 1, description: "layer-2 channels (random)" }),
     seed: param.int({ default: 0, min: 0 }),
+    pooling: param.choice(POOLINGS, { default: "l2", description: "both blocks' pooling: l2 sqrt(blur(relu²)) or energy blur(relu²) (as layer1-train's `pooling`)" }),
+    norm: param.bool({ default: true, description: "both blocks' local divisive normalisation (as layer1-train's `norm`)" }),
   }),
   inputs: {},
   outputs: { frontend: port.tensors(), architecture: port.json() },
@@ -35,13 +37,14 @@ export default defineStage({
     const c1 = filters.length;
     const w1 = new Float32Array(k * k * c1);
     filters.forEach((g, c) => g.forEach((v, i) => { w1[i * c1 + c] = v; })); // [k,k,1,C] row-major
-    const s1 = { ...DEFAULT_BLOCKS[0], channels: c1 }, s2 = { ...DEFAULT_BLOCKS[1], channels: p.channels2 };
+    const look = { pooling: p.pooling, norm: p.norm };
+    const s1 = { ...DEFAULT_BLOCKS[0], ...look, channels: c1 }, s2 = { ...DEFAULT_BLOCKS[1], ...look, channels: p.channels2 };
     const l2 = initBlock(s2, c1, ctx.rng.fork("layer2"));
     await ctx.outputs.frontend.write({
       "l1.w": { dtype: "float32", shape: [k, k, 1, c1], data: w1 }, "l1.b": { dtype: "float32", shape: [c1], data: new Float32Array(c1) },
       "l2.w": { dtype: "float32", shape: [s2.kernel, s2.kernel, c1, s2.channels], data: l2.w }, "l2.b": { dtype: "float32", shape: [s2.channels], data: l2.b },
     });
-    const arch: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], c1)], output_channels: s2.channels };
+    const arch: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1, []), blockInfo([s1, s2], c1, [])], output_channels: s2.channels, training_images: [] };
     await ctx.outputs.architecture.write(arch);
     ctx.metric("channels1", c1);
   },

@@ -2,7 +2,7 @@ import { defineStage, port, Schema, tensorflow } from "lcl";
 import { Effect } from "effect";
 import { blockInfo, type FrontendArchitecture } from "../src/model/frontend.js";
 import { curveColumns, curvePort, trainingMetrics, type LayerTrainingParams } from "../src/model/layer-training.js";
-import { pairsFromTable, gatherPairs } from "../src/model/pairs.js";
+import { gatherPairs, imagesOf, pairsFromTable } from "../src/model/pairs.js";
 import { trainStack } from "../src/model/train.js";
 import { blockParams, trainingParams } from "../src/model/train-params.js";
 import { DEFAULT_BLOCKS } from "../src/model/architecture.js";
@@ -24,7 +24,7 @@ export default defineStage({
     kernel2: p2.kernel, channels2: p2.channels,
     ...trainingParams,
   }),
-  inputs: { pairs: port.table({ a: { list: "float32" }, b: { list: "float32" } }) },
+  inputs: { pairs: port.table({ a: { list: "float32" }, b: { list: "float32" } }, { description: "patch pairs; their `image` column (patches writes it) is recorded as provenance" }) },
   outputs: {
     frontend: port.tensors(), architecture: port.json(),
     curve: port.table(curvePort, { format: "parquet", volatile: ["wall_s"] }),
@@ -32,8 +32,10 @@ export default defineStage({
   async run(ctx) {
     const p = ctx.params as typeof ctx.params & LayerTrainingParams;
     const tf = await tensorflow(ctx.backend);
-    const pairs = pairsFromTable(await ctx.inputs.pairs.read());
-    const s1 = { kernel: p.kernel, channels: p.channels, sigma: p.sigma, stride: p.stride, norm: p.norm };
+    const table = await ctx.inputs.pairs.read();
+    const pairs = pairsFromTable(table);
+    const trainedOn = imagesOf(table);
+    const s1 = { kernel: p.kernel, channels: p.channels, sigma: p.sigma, stride: p.stride, norm: p.norm, pooling: p.pooling };
     const s2 = { ...s1, kernel: p.kernel2, channels: p.channels2 };
     const side = pairs.side, started = performance.now();
     const t = await Effect.runPromise(trainStack(tf, { count: pairs.count, input: (idx) => tf.tensor4d(gatherPairs(pairs, idx), [2 * idx.length, side, side, 1]) }, {
@@ -45,7 +47,7 @@ export default defineStage({
       "l1.w": { dtype: "float32", shape: [s1.kernel, s1.kernel, 1, s1.channels], data: b1.w }, "l1.b": { dtype: "float32", shape: [s1.channels], data: b1.b },
       "l2.w": { dtype: "float32", shape: [s2.kernel, s2.kernel, s1.channels, s2.channels], data: b2.w }, "l2.b": { dtype: "float32", shape: [s2.channels], data: b2.b },
     });
-    const arch: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], s1.channels)], output_channels: s2.channels };
+    const arch: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1, trainedOn), blockInfo([s1, s2], s1.channels, trainedOn)], output_channels: s2.channels, ...(trainedOn && { training_images: trainedOn }) };
     await ctx.outputs.architecture.write(arch);
     await ctx.outputs.curve.write(curveColumns(t));
     for (const [k, v] of Object.entries(trainingMetrics(t, p.steps, started))) ctx.metric(k, v);

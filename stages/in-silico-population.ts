@@ -1,4 +1,5 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
+import { checkHeldOut } from "../src/data/provenance.js";
 import { centralWindow, stimulusResponses } from "../src/model/features.js";
 import { parseFrontendArchitecture } from "../src/model/frontend.js";
 import { expectedReliability, simulateTrials, toRates } from "../src/neural/in-silico.js";
@@ -37,6 +38,9 @@ export default defineStage({
     if (stim.width !== stim.height) throw new Error(`input stimuli: ${stim.width}×${stim.height} px; the front-end takes square stimuli`);
     const archJson = await ctx.inputs.architecture.read();
     const arch = parseFrontendArchitecture(archJson, "input architecture");
+    // A recording of the front-end's own responses to its training images would reward memorisation.
+    const unchecked = checkHeldOut(arch.training_images, stim.source, { model: "the front-end (input architecture)", stimuli: "the input stimuli" });
+    if (unchecked) ctx.log(`warning: ${unchecked}`);
     for (const l of p.layers) if (!Number.isInteger(l) || l < 1 || l > arch.blocks.length) throw new Error(`layers: ${l} is not a layer of this front-end (it has ${arch.blocks.length})`);
     const S = stim.ids.length;
     const tf = await tensorflow(ctx.backend);

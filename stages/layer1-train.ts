@@ -3,7 +3,7 @@ import { receptiveFields } from "../src/model/architecture.js";
 import { kernelTiles } from "../src/model/block.js";
 import { blockInfo } from "../src/model/frontend.js";
 import { curveColumns, curvePort, specOf, trainingMetrics, trainLayer } from "../src/model/layer-training.js";
-import { pairsFromTable } from "../src/model/pairs.js";
+import { imagesOf, pairsFromTable } from "../src/model/pairs.js";
 import { blockParams, trainingParams } from "../src/model/train-params.js";
 import { tileGrid } from "../src/viz/grid.js";
 
@@ -21,17 +21,19 @@ export default defineStage({
   isolation: "process",
   usesBackend: true,
   params: Schema.Struct({ ...blockParams({ kernel: 7, channels: 32 }), ...trainingParams }),
-  inputs: { pairs: port.table({ a: { list: "float32" }, b: { list: "float32" } }) },
+  inputs: { pairs: port.table({ a: { list: "float32" }, b: { list: "float32" } }, { description: "patch pairs; their `image` column (patches writes it) is recorded as provenance" }) },
   outputs: {
     weights: port.tensors({ description: "w [k,k,1,C] and b [C]" }),
-    block: port.json({ description: "architecture of the block, with its receptive field" }),
+    block: port.json({ description: "architecture of the block, with its receptive field and the images it was trained on" }),
     curve: port.table(curvePort, { headline: true, format: "parquet", volatile: ["wall_s"], description: "one row per step" }),
     filters: port.file("png", { description: "the learned filters, 0 = grey" }),
   },
   async run(ctx) {
     const p = ctx.params;
     const tf = await tensorflow(ctx.backend);
-    const pairs = pairsFromTable(await ctx.inputs.pairs.read());
+    const table = await ctx.inputs.pairs.read();
+    const pairs = pairsFromTable(table);
+    const trainedOn = imagesOf(table);
     const spec = specOf(p);
     const rf = receptiveFields([spec])[0]!.rf;
     if (pairs.side < spec.kernel) throw new Error(`patches are ${pairs.side}×${pairs.side}, smaller than the ${spec.kernel}×${spec.kernel} kernel; raise the patches stage's size`);
@@ -42,7 +44,7 @@ export default defineStage({
       w: { dtype: "float32", shape: [spec.kernel, spec.kernel, 1, spec.channels], data: t.w },
       b: { dtype: "float32", shape: [spec.channels], data: t.b },
     });
-    await ctx.outputs.block.write(blockInfo([spec], 1));
+    await ctx.outputs.block.write(blockInfo([spec], 1, trainedOn));
     await ctx.outputs.curve.write(curveColumns(t));
     await ctx.outputs.filters.write(await tileGrid(kernelTiles(t.w, spec.kernel, 1, spec.channels), spec.kernel, { cols: 8, zoom: 6 }));
     for (const [k, v] of Object.entries(trainingMetrics(t, p.steps, started))) ctx.metric(k, v);

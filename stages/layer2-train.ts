@@ -2,9 +2,9 @@ import { defineStage, port, Schema, tensorflow } from "lcl";
 import type * as tfc from "@tensorflow/tfjs-core";
 import { receptiveFields } from "../src/model/architecture.js";
 import { blockForward, pooledFeatures } from "../src/model/block.js";
-import { blockInfo, frozenForward, parseBlockInfo } from "../src/model/frontend.js";
+import { blockInfo, frozenForward, parseBlockInfo, unionImages } from "../src/model/frontend.js";
 import { curveColumns, curvePort, specOf, trainingMetrics, trainLayer, type FrozenBlock } from "../src/model/layer-training.js";
-import { pairsFromTable, type Pairs } from "../src/model/pairs.js";
+import { imagesOf, pairsFromTable, type Pairs } from "../src/model/pairs.js";
 import { blockParams, trainingParams } from "../src/model/train-params.js";
 import { tileGrid } from "../src/viz/grid.js";
 
@@ -24,7 +24,7 @@ export default defineStage({
   inputs: {
     layer1: port.tensors({ description: "layer-1 weights" }),
     layer1_block: port.json({ description: "layer-1 architecture" }),
-    pairs: port.table({ a: { list: "float32" }, b: { list: "float32" } }),
+    pairs: port.table({ a: { list: "float32" }, b: { list: "float32" } }, { description: "patch pairs; their `image` column (patches writes it) is recorded as provenance" }),
   },
   outputs: {
     weights: port.tensors({ description: "w [k,k,C1,C] and b [C]" }),
@@ -38,7 +38,11 @@ export default defineStage({
     const l1 = parseBlockInfo(await ctx.inputs.layer1_block.read(), "input layer1_block");
     const w1 = await ctx.inputs.layer1.read();
     const frozen: FrozenBlock[] = [{ spec: l1, w: w1.w!.data as Float32Array, b: w1.b!.data as Float32Array, inChannels: l1.in_channels }];
-    const pairs = pairsFromTable(await ctx.inputs.pairs.read());
+    const table = await ctx.inputs.pairs.read();
+    const pairs = pairsFromTable(table);
+    // Provenance: layer 2 has seen, through layer 1, everything layer 1 was trained on.
+    const own = imagesOf(table);
+    const trainedOn = l1.training_images && own ? unionImages(l1.training_images, own) : undefined;
     const spec = specOf(p);
     const rf = receptiveFields([l1, spec])[1]!.rf;
     ctx.log(`${pairs.count} pairs of ${pairs.side}×${pairs.side}; layer-1 RF ${l1.rf} px, layer-2 RF ${rf} px`);
@@ -48,7 +52,7 @@ export default defineStage({
       w: { dtype: "float32", shape: [spec.kernel, spec.kernel, l1.channels, spec.channels], data: t.w },
       b: { dtype: "float32", shape: [spec.channels], data: t.b },
     });
-    await ctx.outputs.block.write(blockInfo([l1, spec], l1.channels));
+    await ctx.outputs.block.write(blockInfo([l1, spec], l1.channels, trainedOn));
     await ctx.outputs.curve.write(curveColumns(t));
     await ctx.outputs.units.write(await strongestPatches(ctx, tf, pairs, frozen, { spec, w: t.w, b: t.b, inChannels: l1.channels }));
     for (const [k, v] of Object.entries(trainingMetrics(t, p.steps, started))) ctx.metric(k, v);

@@ -2,7 +2,9 @@ import { defineStage, param, port, Schema, tensorflow } from "lcl";
 import { internalConsistency } from "../src/metrics/ceiling.js";
 import { ceiled, gramCoordinates, plsPredictivity, publicPrivate, selectRows, type Normalization } from "../src/metrics/predictivity.js";
 import { matrix } from "../src/metrics/pls.js";
+import { checkHeldOut } from "../src/data/provenance.js";
 import { stimulusResponses } from "../src/model/features.js";
+import { parseFrontendArchitecture } from "../src/model/frontend.js";
 import { meanResponses, readRecordingInputs, recordingInputs, type Recording } from "../src/neural/recordings.js";
 
 /**
@@ -48,11 +50,14 @@ export default defineStage({
     if (st.width !== st.height) throw new Error(`input stimuli: ${st.width}×${st.height} px; the front-end takes square stimuli`);
     const labels = p.stratify ? stratum(rec, p.stratify) : st.ids.map(() => "all");
     const commit = parseCommit(p.commit);
+    const archJson = await ctx.inputs.architecture.read();
+    const unchecked = checkHeldOut(parseFrontendArchitecture(archJson, "input architecture").training_images, st.source, { model: "the front-end (input architecture)", stimuli: "the input stimuli" });
+    if (unchecked) ctx.log(`warning: ${unchecked}`);
 
     // Model activations, each layer in exact S×S coordinates (see gramCoordinates).
     const screen = placeOnScreen(st.pixels, S, st.width, p.stimulus_fraction);
     const tf = await tensorflow(ctx.backend);
-    const maps = stimulusResponses(tf, await ctx.inputs.architecture.read(), await ctx.inputs.frontend.read(), screen.pixels, S, screen.size, { signal: ctx.signal });
+    const maps = stimulusResponses(tf, archJson, await ctx.inputs.frontend.read(), screen.pixels, S, screen.size, { signal: ctx.signal });
     const X = maps.map((m) => gramCoordinates(m.data, S, m.height * m.width * m.channels));
     const layers = maps.map((m) => m.layer);
     for (const [region, l] of commit) if (!layers.includes(l)) throw new Error(`commit: ${region}=${l}, but the front-end has layers ${layers.join(", ")}`);

@@ -1,7 +1,9 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
 import sharp from "sharp";
 import { bootstrapMean, familyDecoding, geometricMean, modulationByFamily, PUBLISHED, reliablyModulated, varianceRatio } from "../src/analysis/texture.js";
+import { checkHeldOut } from "../src/data/provenance.js";
 import { centralMeans, stimulusResponses } from "../src/model/features.js";
+import { parseFrontendArchitecture } from "../src/model/frontend.js";
 import { readStimuli, STIMULI_COLUMNS } from "../src/neural/recordings.js";
 import { lineChart } from "../src/viz/chart.js";
 
@@ -10,7 +12,8 @@ import { lineChart } from "../src/viz/chart.js";
  * matched noise (Freeman et al. 2013), the across/within-family variance ratio (Ziemba et al.
  * 2016) and linear family decoding across samples. Expected for LCL-V2: layer 2 > layer 1 ≈ 0.
  * A unit is a channel at the centre of the map (one receptive field on the stimulus, as a
- * recorded neuron has), its rectified response.
+ * recorded neuron has), its rectified response. Refuses stimuli cut from the front-end's
+ * training images (their `source` against its architecture's `training_images`).
  */
 export default defineStage({
   name: "texture-selectivity",
@@ -45,9 +48,12 @@ export default defineStage({
     if (!d.family || !d.type || !d.sample) throw new Error("input stimuli: need family, type (texture | noise) and sample for every stimulus; wire it to texture-stimuli's 'stimuli' output");
     if (d.width !== d.height) throw new Error(`input stimuli: ${d.width}×${d.height} px; the front-end takes square stimuli`);
     const design = { family: d.family, type: d.type, sample: d.sample };
+    const archJson = await ctx.inputs.architecture.read();
+    const unchecked = checkHeldOut(parseFrontendArchitecture(archJson, "input architecture").training_images, d.source, { model: "the front-end (input architecture)", stimuli: "the input stimuli" });
+    if (unchecked) ctx.log(`warning: ${unchecked}`);
     const S = d.ids.length;
     const tf = await tensorflow(ctx.backend);
-    const maps = stimulusResponses(tf, await ctx.inputs.architecture.read(), await ctx.inputs.frontend.read(), d.pixels, S, d.width, { signal: ctx.signal });
+    const maps = stimulusResponses(tf, archJson, await ctx.inputs.frontend.read(), d.pixels, S, d.width, { signal: ctx.signal });
     const units = { layer: [] as number[], unit: [] as number[], mi: [] as number[], modulated: [] as boolean[], var_ratio: [] as number[], mean_texture: [] as number[], mean_noise: [] as number[] };
     const summary = { layer: [] as number[], units: [] as number[], mean_mi: [] as number[], mi_lo: [] as number[], mi_hi: [] as number[], frac_modulated: [] as number[], var_ratio: [] as number[], decode_texture: [] as number[], decode_noise: [] as number[], chance: [] as number[] };
     const hist: { label: string; points: [number, number][] }[] = [];

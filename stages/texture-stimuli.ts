@@ -38,10 +38,13 @@ export default defineStage({
     const prefer = p.prefer.map((s) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i"));
     const regions = selectFamilies([...images.values()], p.families, p.region, { prefer, perImage: p.per_image });
     const stim = textureStimuli(images, regions, p.samples, p.size, ctx.rng);
+    // Each stimulus names its photograph, so stages can refuse stimuli from a front-end's training images.
+    const sourceOf = new Map(regions.map((r) => [`${r.image}@${r.x},${r.y}`, r.image]));
     const tables = recordingTables({
       stimuli: {
         ids: stim.map((s) => `${s.family}/${s.type}/${s.sample}`), width: p.size, height: p.size,
         pixels: concat(stim.map((s) => s.pixels)), family: stim.map((s) => s.family), type: stim.map((s) => s.type), sample: stim.map((s) => s.sample),
+        source: stim.map((s) => sourceOf.get(s.family) ?? ""),
       },
       neurons: { ids: [], region: [] }, repetitions: 0, trials: new Float64Array(0),
     });

@@ -34,3 +34,17 @@ export const CORPUS: Readonly<Record<string, CorpusPackage>> = {
 
 /** Small and quick to fetch: 6 photos, ~3 MB of downloads. */
 export const QUICK_PACKAGES = ["palapeli-data", "sddm-theme-maldives"] as const;
+
+/**
+ * An image's id: `<package>:<file name>-<first 8 hex digits of the file's sha256>` (no package
+ * for folder images). The suffix makes ids content-derived, so the same photo is recognisable
+ * wherever it travels (patch pairs, trained front-ends, stimulus tables) without its pixels.
+ */
+export function imageId(pkg: string, fileName: string, sha256: string): string {
+  return `${pkg ? pkg + ":" : ""}${fileName}-${sha256.slice(0, 8)}`;
+}
+
+/** The content part of an image id (see `imageId`); the whole id when it has none. */
+export function contentKey(id: string): string {
+  return /-([0-9a-f]{8})$/.exec(id)?.[1] ?? id;
+}

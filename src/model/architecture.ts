@@ -11,7 +11,15 @@ export interface BlockSpec {
   readonly stride: number;
   /** Divide by the local RMS over channels (blurred with 2σ). */
   readonly norm: boolean;
+  /**
+   * How rectified responses are pooled: "l2" (default) sqrt(blur(x²)), the L2 pooling of
+   * science.md §1.2; "energy" blur(x²), the classic energy model's squared output.
+   */
+  readonly pooling?: Pooling;
 }
+
+export const POOLINGS = ["l2", "energy"] as const;
+export type Pooling = (typeof POOLINGS)[number];
 
 /** Support of the pooling Gaussian as counted for receptive fields: ±2σ. */
 export const poolSupport = (sigma: number) => 2 * Math.ceil(2 * sigma) + 1;

@@ -28,7 +28,8 @@ export function blockForward(tf: Tf, x: tfc.Tensor4D, wts: BlockWeights, spec: B
     // inputGrad: the block sits on top of a trainable one (end-to-end training of the front-end).
     const y = conv2d(tf, x, wts.w, 1, { noGrad: !!opts.frozen, inputGrad: !!opts.inputGrad });
     const u = opts.frozen ? (tf.add(y, wts.b) as tfc.Tensor4D) : addBias(tf, y, wts.b);
-    const p = energyPool(tf, tf.relu(u) as tfc.Tensor4D, spec.sigma, spec.stride);
+    const r = tf.relu(u) as tfc.Tensor4D;
+    const p = spec.pooling === "energy" ? gaussianPool(tf, tf.square(r) as tfc.Tensor4D, spec.sigma, spec.stride) : energyPool(tf, r, spec.sigma, spec.stride);
     if (!spec.norm) return p;
     // y_c = p_c / (floor + sqrt(blur_2σ(mean_c p²)))
     const local = gaussianPool(tf, tf.mean(tf.square(p), 3, true) as tfc.Tensor4D, 2 * spec.sigma, 1);

@@ -13,6 +13,12 @@ export interface BlockInfo extends BlockSpec {
   /** Receptive field (px) and jump of this block's output, counting every block below it. */
   readonly rf: number;
   readonly jump: number;
+  /**
+   * Provenance: ids of the images (natural-images ids) this block and the blocks below it were
+   * trained on; [] for untrained or hand-designed blocks. Stages that show stimuli to a
+   * front-end refuse stimuli made from these images.
+   */
+  readonly training_images?: readonly string[];
 }
 
 export interface FrontendArchitecture {
@@ -22,12 +28,19 @@ export interface FrontendArchitecture {
   readonly input: { readonly channels: 1 };
   readonly blocks: readonly BlockInfo[];
   readonly output_channels: number;
+  /** Every image any block was trained on (see BlockInfo.training_images); absent = unknown. */
+  readonly training_images?: readonly string[];
 }
 
-export function blockInfo(specs: readonly BlockSpec[], inChannels: number): BlockInfo {
+export function blockInfo(specs: readonly BlockSpec[], inChannels: number, trainingImages?: readonly string[]): BlockInfo {
   const spec = specs[specs.length - 1]!;
   const { rf, jump } = receptiveFields(specs)[specs.length - 1]!;
-  return { kernel: spec.kernel, channels: spec.channels, sigma: spec.sigma, stride: spec.stride, norm: spec.norm, in_channels: inChannels, rf, jump };
+  return { kernel: spec.kernel, channels: spec.channels, sigma: spec.sigma, stride: spec.stride, norm: spec.norm, ...(spec.pooling && { pooling: spec.pooling }), in_channels: inChannels, rf, jump, ...(trainingImages && { training_images: [...trainingImages] }) };
+}
+
+/** The sorted union of image-id lists (provenance of blocks trained on different images). */
+export function unionImages(...lists: readonly (readonly string[] | undefined)[]): string[] {
+  return [...new Set(lists.flatMap((l) => l ?? []))].sort();
 }
 
 export function parseBlockInfo(v: unknown, what: string): BlockInfo {

@@ -1,14 +1,14 @@
 import { Effect } from "effect";
 import type { Tf } from "../compute/backend.js";
 import type { Checkpoints } from "../engine/checkpoint.js";
-import type { BlockSpec } from "./architecture.js";
+import type { BlockSpec, Pooling } from "./architecture.js";
 import { frozenForward } from "./frontend.js";
 import { gatherPairs, gatherRows, type Pairs } from "./pairs.js";
 import { trainBlock, type Trained } from "./train.js";
 
 /** What both layer-training stages share: their params, after the schema has decoded them. */
 export interface LayerTrainingParams {
-  readonly kernel: number; readonly channels: number; readonly sigma: number; readonly stride: number; readonly norm: boolean;
+  readonly kernel: number; readonly channels: number; readonly sigma: number; readonly stride: number; readonly norm: boolean; readonly pooling?: Pooling;
   readonly steps: number; readonly batch: number; readonly lr: number; readonly warmup: number; readonly weight_decay: number;
   readonly objective: "spectral" | "barlow" | "vicreg" | "infonce"; readonly lambda: number; readonly barlow_lambda: number; readonly tau: number;
   readonly checkpoint_every: number; readonly seed: number;
@@ -16,7 +16,7 @@ export interface LayerTrainingParams {
 
 export interface FrozenBlock { readonly spec: BlockSpec; readonly w: Float32Array; readonly b: Float32Array; readonly inChannels: number }
 
-export const specOf = (p: LayerTrainingParams): BlockSpec => ({ kernel: p.kernel, channels: p.channels, sigma: p.sigma, stride: p.stride, norm: p.norm });
+export const specOf = (p: LayerTrainingParams): BlockSpec => ({ kernel: p.kernel, channels: p.channels, sigma: p.sigma, stride: p.stride, norm: p.norm, pooling: p.pooling });
 
 /**
  * Train the top block on pairs seen through the frozen blocks below it (none for layer 1).

@@ -1,4 +1,5 @@
 import type * as arrow from "apache-arrow";
+import { distinctImages } from "../data/provenance.js";
 
 /** Patch pairs from a `patches` table, flattened into two contiguous arrays (A sides, B sides). */
 export interface Pairs { readonly count: number; readonly side: number; readonly a: Float32Array; readonly b: Float32Array }
@@ -22,6 +23,16 @@ export function pairsFromTable(t: arrow.Table): Pairs {
   const side = Math.round(Math.sqrt(a.first));
   if (side * side !== a.first) throw new Error(`patches of ${a.first} values are not square`);
   return { count, side, a: a.out, b: b.out };
+}
+
+/**
+ * Provenance of a pairs table: the distinct ids in its `image` column (natural-images ids, as
+ * `patches` writes them), sorted; undefined when the table has no such column (pairs made
+ * elsewhere), i.e. unknown.
+ */
+export function imagesOf(t: arrow.Table): string[] | undefined {
+  const col = t.getChild("image");
+  return col ? distinctImages(col) : undefined;
 }
 
 /** A sides of `idx`, then B sides, as one [2n·side·side] array. */

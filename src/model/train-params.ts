@@ -1,4 +1,5 @@
 import { param } from "../sdk/params.js";
+import { POOLINGS } from "./architecture.js";
 import { OBJECTIVES } from "./objectives.js";
 
 /** Params shared by the layer-training stages (each adds its block's architecture). */
@@ -22,4 +23,5 @@ export const blockParams = (d: { kernel: number; channels: number }) => ({
   sigma: param.number({ default: 1, exclusiveMin: 0, description: "σ of the L2-pooling Gaussian (px of this block's input)" }),
   stride: param.int({ default: 2, min: 1, max: 4, description: "pooling subsampling" }),
   norm: param.bool({ default: true, description: "local divisive normalisation after pooling" }),
+  pooling: param.choice(POOLINGS, { default: "l2", description: "l2: sqrt(blur(relu²)) (science.md §1.2); energy: blur(relu²), the classic energy model's squared output (see README: texture modulation of layer 1)" }),
 });

@@ -7,7 +7,9 @@ import { port, type TableReader, type TableWriter } from "../sdk/ports.js";
  *
  *   stimuli    stimulus_id utf8 · width int32 · height int32 · pixels list<float32> (row-major
  *              grey, [0, 1]) · optional: family utf8, type utf8 ("texture" | "noise" | …),
- *              sample int32, tier utf8 ("train" | "validation" | "test")
+ *              sample int32, tier utf8 ("train" | "validation" | "test"), source utf8 (id of
+ *              the photograph the stimulus was made from — natural-images' id — so stages can
+ *              refuse stimuli from a front-end's training images)
  *   responses  stimulus_id utf8 · neuron_id utf8 · repetition int32 · response float64
  *              (one row per trial: spike count or rate in the analysis window)
  *   neurons    neuron_id utf8 · region utf8 (e.g. V1, V2) · optional: animal utf8,
@@ -23,7 +25,7 @@ export const STIMULI_COLUMNS = { stimulus_id: "utf8", width: "int32", height: "i
 export const RESPONSES_COLUMNS = { stimulus_id: "utf8", neuron_id: "utf8", repetition: "int32", response: "float64" } as const;
 export const NEURONS_COLUMNS = { neuron_id: "utf8", region: "utf8" } as const;
 /** Every column, as lcl's own stages write them (null/"" where a value does not apply). */
-export const STIMULI_ALL = { ...STIMULI_COLUMNS, family: "utf8", type: "utf8", sample: "int32", tier: "utf8" } as const;
+export const STIMULI_ALL = { ...STIMULI_COLUMNS, family: "utf8", type: "utf8", sample: "int32", tier: "utf8", source: "utf8" } as const;
 export const NEURONS_ALL = { ...NEURONS_COLUMNS, animal: "utf8", cortex_x: "float64", cortex_y: "float64", rf_x: "float64", rf_y: "float64" } as const;
 
 export class RecordingError extends Error { override name = "RecordingError"; }
@@ -38,6 +40,8 @@ export interface Stimuli {
   readonly type?: readonly string[];
   readonly sample?: readonly number[];
   readonly tier?: readonly string[];
+  /** Per stimulus, the id of the image it was made from ("" when not from a photograph). */
+  readonly source?: readonly string[];
 }
 
 export interface Neurons {
@@ -102,9 +106,9 @@ export function readStimuli(st: arrow.Table, where = "stimuli"): Stimuli {
     }
   });
   const opt = (name: string) => column(st, name, where, true);
-  const family = opt("family")?.map(str), type = opt("type")?.map(str), tier = opt("tier")?.map(str), sample = opt("sample")?.map(Number);
+  const family = opt("family")?.map(str), type = opt("type")?.map(str), tier = opt("tier")?.map(str), sample = opt("sample")?.map(Number), source = opt("source")?.map(str);
   if (tier) tier.forEach((t, i) => { if (!["train", "validation", "test"].includes(t)) throw new RecordingError(`${where} row ${i}: tier '${t}' (expected train, validation or test)`); });
-  return { ids: sid, width, height, pixels, ...(family && { family }), ...(type && { type }), ...(sample && { sample }), ...(tier && { tier }) };
+  return { ids: sid, width, height, pixels, ...(family && { family }), ...(type && { type }), ...(sample && { sample }), ...(tier && { tier }), ...(source && { source }) };
 }
 
 /** Validate the three tables and gather trials; every error names the table, row and column. */
@@ -191,6 +195,7 @@ export function recordingTables(rec: Recording) {
     pixels: Array.from({ length: S }, (_, i) => st.pixels.slice(i * P, (i + 1) * P)),
     family: st.family ? [...st.family] : Array(S).fill(""), type: st.type ? [...st.type] : Array(S).fill(""),
     sample: st.sample ? [...st.sample] : Array(S).fill(null), tier: st.tier ? [...st.tier] : Array(S).fill(""),
+    source: st.source ? [...st.source] : Array(S).fill(""),
   };
   const xy = (m: Float64Array | undefined, d: number) => (m ? Float64Array.from({ length: N }, (_, i) => m[2 * i + d]!) : Array(N).fill(null));
   const neurons: Record<string, unknown> = {

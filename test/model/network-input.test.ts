@@ -161,11 +161,10 @@ describe("what the network receives under each corruption (fixed training-split 
             if (x <= 1e-3 || x >= N - 1 - 1e-3 || y <= 1e-3 || y >= N - 1 - 1e-3) continue;
             ss += u * u + v * v; n++;
           }
-          // The field is scaled to RMS `level` over the whole frame, and its edge-clamped smoothing
-          // gives border pixels the larger displacements, some of them out of the frame: read
-          // inside it, the RMS is 0.8–1 × level (per-image standardisation would read ≈ 1.7×).
-          expect(Math.sqrt(ss / n) / level, at).toBeGreaterThan(0.8);
-          expect(Math.sqrt(ss / n) / level, at).toBeLessThan(1.05);
+          // The field is stationary with expected RMS `level` at every pixel; 8 smooth fields
+          // (σ = 3 px) leave ≈ ±10 % sampling error (per-image standardisation would read ≈ 1.7×).
+          expect(Math.sqrt(ss / n) / level, at).toBeGreaterThan(0.85);
+          expect(Math.sqrt(ss / n) / level, at).toBeLessThan(1.15);
           break;
         }
       }

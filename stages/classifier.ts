@@ -1,6 +1,6 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
 import { Effect } from "effect";
-import { accuracy, disposeParams, fit, initClassifier, loadParams, resnetModel, splitFromTable, type ClassifierArchitecture, type Split } from "../src/model/classifier.js";
+import { accuracy, disposeParams, fit, initClassifier, inputNormalisation, loadParams, resnetModel, splitFromTable, type ClassifierArchitecture, type Split } from "../src/model/classifier.js";
 import type { FrontendArchitecture } from "../src/model/frontend.js";
 
 /**
@@ -39,8 +39,11 @@ export default defineStage({
     const tf = await tensorflow(ctx.backend);
     const fe = (await ctx.inputs.frontend_architecture.read()) as FrontendArchitecture;
     if (fe?.format !== "lcl-v2-frontend") throw new Error("input frontend_architecture: not a front-end description; wire it to frontend-freeze's or frontend-random's 'architecture' output");
-    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: p.input_size, width: p.width, depth: p.depth, classes: 10, frontend: fe, frontend_trainable: p.frontend === "trainable" };
-    const [train, val, test] = [await ctx.inputs.train.read(), await ctx.inputs.validation.read(), await ctx.inputs.test.read()].map((t) => splitFromTable(tf, t, p.input_size)) as [Split, Split, Split];
+    const tables = [await ctx.inputs.train.read(), await ctx.inputs.validation.read(), await ctx.inputs.test.read()];
+    // Fixed statistics of the training split, stored in the architecture: ood-eval standardises every corrupted image with them.
+    const norm = inputNormalisation(tf, tables[0]!, p.input_size);
+    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: p.input_size, width: p.width, depth: p.depth, classes: 10, frontend: fe, frontend_trainable: p.frontend === "trainable", input_normalisation: norm };
+    const [train, val, test] = tables.map((t) => splitFromTable(tf, t, p.input_size, norm)) as [Split, Split, Split];
     const params = initClassifier(tf, arch, await ctx.inputs.frontend.read(), ctx.rng.fork(`seed:${p.seed}`));
     const seed = ctx.rng.fork(`batches:${p.seed}`).int(2 ** 31);
     const r = await Effect.runPromise(fit(tf, resnetModel(tf, params, arch), train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed },

@@ -1,6 +1,6 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
 import { Effect } from "effect";
-import { accuracy, disposeParams, fit, loadParams, splitFromTable, type Split } from "../src/model/classifier.js";
+import { accuracy, disposeParams, fit, inputNormalisation, loadParams, splitFromTable, type InputNormalisation, type Split } from "../src/model/classifier.js";
 import { cornetModel, initCornet, type CornetArchitecture } from "../src/model/cornet.js";
 
 /**
@@ -38,11 +38,14 @@ export default defineStage({
     const p = ctx.params;
     if (p.channels.length !== 4 || p.channels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`channels must be 4 positive integers (V1, V2, V4, IT), got [${p.channels.join(", ")}]`);
     const tf = await tensorflow(ctx.backend);
-    const arch: CornetArchitecture = {
+    const tables = [await ctx.inputs.train.read(), await ctx.inputs.validation.read(), await ctx.inputs.test.read()];
+    // Fixed statistics of the training split, stored in the architecture: ood-eval standardises every corrupted image with them.
+    const norm = inputNormalisation(tf, tables[0]!, p.input_size);
+    const arch: CornetArchitecture & { readonly input_normalisation: InputNormalisation } = {
       format: "cornet-s", version: 1, input_size: p.input_size, channels: p.channels as unknown as [number, number, number, number],
-      times: p.recurrent ? [2, 4, 2] : [1, 1, 1], classes: 10,
+      times: p.recurrent ? [2, 4, 2] : [1, 1, 1], classes: 10, input_normalisation: norm,
     };
-    const [train, val, test] = [await ctx.inputs.train.read(), await ctx.inputs.validation.read(), await ctx.inputs.test.read()].map((t) => splitFromTable(tf, t, p.input_size)) as [Split, Split, Split];
+    const [train, val, test] = tables.map((t) => splitFromTable(tf, t, p.input_size, norm)) as [Split, Split, Split];
     const params = initCornet(tf, arch, ctx.rng.fork(`seed:${p.seed}`));
     const r = await Effect.runPromise(fit(tf, cornetModel(tf, params, arch), train, val,
       { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed: ctx.rng.fork(`batches:${p.seed}`).int(2 ** 31) },

@@ -40,7 +40,7 @@ export default defineStage({
     const side = pairs.side, started = performance.now();
     const t = await Effect.runPromise(trainStack(tf, { count: pairs.count, input: (idx) => tf.tensor4d(gatherPairs(pairs, idx), [2 * idx.length, side, side, 1]) }, {
       specs: [s1, s2], inChannels: 1, steps: p.steps, batch: Math.min(p.batch, pairs.count), lr: p.lr, weightDecay: p.weight_decay, warmup: p.warmup,
-      objective: { name: p.objective, lambda: p.lambda, barlowLambda: p.barlow_lambda, tau: p.tau }, checkpointEvery: p.checkpoint_every, seed: ctx.rng.fork(`seed:${p.seed}`).int(2 ** 31),
+      objective: { name: p.objective, lambda: p.lambda, barlowLambda: p.barlow_lambda, tau: p.tau }, readout: p.readout, checkpointEvery: p.checkpoint_every, seed: ctx.rng.fork(`seed:${p.seed}`).int(2 ** 31),
     }, { progress: ctx.progress, log: ctx.log, checkpoint: ctx.checkpoint }), { signal: ctx.signal });
     const [b1, b2] = t.blocks as [{ w: Float32Array; b: Float32Array }, { w: Float32Array; b: Float32Array }];
     await ctx.outputs.frontend.write({

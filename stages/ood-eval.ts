@@ -1,7 +1,7 @@
 import { defineStage, makeRng, param, port, Schema, tensorflow } from "lcl";
 import sharp from "sharp";
 import { corrupt, CORRUPTIONS, LEVELS } from "../src/data/corruptions.js";
-import { accuracy, disposeParams, splitFromTable } from "../src/model/classifier.js";
+import { accuracy, disposeParams, inputNormalisationOf, splitFromTable } from "../src/model/classifier.js";
 import { modelFromArtifact } from "../src/model/models.js";
 import { lineChart } from "../src/viz/chart.js";
 
@@ -34,17 +34,20 @@ export default defineStage({
   async run(ctx) {
     const p = ctx.params;
     const tf = await tensorflow(ctx.backend);
-    const model = modelFromArtifact(tf, await ctx.inputs.architecture.read(), await ctx.inputs.model.read());
+    const architecture = await ctx.inputs.architecture.read();
+    // Every image, clean or corrupted, is standardised with the model's fixed training-split statistics, so a corruption reaches the network as it was made.
+    const norm = inputNormalisationOf(architecture, "input architecture");
+    const model = modelFromArtifact(tf, architecture, await ctx.inputs.model.read());
     const all = await ctx.inputs.test.read();
     const test = p.limit > 0 && p.limit < all.numRows ? all.slice(0, p.limit) : all;
-    const clean = accuracy(tf, model, splitFromTable(tf, test, model.inputSize));
+    const clean = accuracy(tf, model, splitFromTable(tf, test, model.inputSize, norm));
     const rows = { corruption: ["clean"], severity: [0], level: [0], accuracy: [clean] };
     const total = p.corruptions.length * p.severities;
     let done = 0;
     for (const c of p.corruptions) {
       for (let s = 1; s <= p.severities; s++) {
         if (ctx.signal.aborted) throw new Error("interrupted");
-        const split = splitFromTable(tf, test, model.inputSize, (img, i) => corrupt(img, 28, c, s, noiseRng(p.seed, c, s, i)));
+        const split = splitFromTable(tf, test, model.inputSize, norm, (img, i) => corrupt(img, 28, c, s, noiseRng(p.seed, c, s, i)));
         rows.corruption.push(c); rows.severity.push(s); rows.level.push(LEVELS[c][s]!); rows.accuracy.push(accuracy(tf, model, split));
         ctx.progress(++done, total, c);
       }

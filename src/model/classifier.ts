@@ -27,7 +27,16 @@ export interface ClassifierArchitecture {
   readonly classes: number;
   readonly frontend: FrontendArchitecture;
   readonly frontend_trainable: boolean;
+  readonly input_normalisation: InputNormalisation;
 }
+
+/**
+ * The fixed standardisation every input gets: (pixel − mean) / std, with the mean and SD of the
+ * training split's resized images, computed once and stored with the model (Geirhos et al. do the
+ * same with ImageNet statistics). Standardising each image by its own statistics would undo the
+ * `contrast` corruption and shrink added noise before the network saw them.
+ */
+export interface InputNormalisation { readonly mean: number; readonly std: number }
 
 export type Params = Record<string, tfc.Variable>;
 let created = 0; // tf variable names must be unique per process; they never affect results
@@ -77,20 +86,51 @@ export function forward(tf: Tf, p: Params, arch: ClassifierArchitecture, x: tfc.
   });
 }
 
-/** 28×28 (or any square) images in [0,1] → the classifier's input: bilinear resize, then per-image standardisation. */
-export function prepare(tf: Tf, pixels: Float32Array, side: number, size: number): Float32Array {
+/** Square images (side×side each) → bilinearly resized to size×size, in batches to bound memory. */
+function resized(tf: Tf, pixels: Float32Array, side: number, size: number): Float32Array {
+  if (side === size) return pixels.slice();
   const n = pixels.length / (side * side), out = new Float32Array(n * size * size);
   for (let s = 0; s < n; s += 512) {
     const m = Math.min(512, n - s);
-    const r = tf.tidy(() => {
-      const x = tf.image.resizeBilinear(tf.tensor4d(pixels.subarray(s * side * side, (s + m) * side * side), [m, side, side, 1]), [size, size]);
-      const { mean, variance } = tf.moments(x, [1, 2, 3], true);
-      return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-4)));
-    });
+    const r = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(pixels.subarray(s * side * side, (s + m) * side * side), [m, side, side, 1]), [size, size]));
     out.set(r.dataSync() as Float32Array, s * size * size);
     r.dispose();
   }
   return out;
+}
+
+/** The training split's input statistics (over every pixel of every resized image): computed once per model. */
+export function inputNormalisation(tf: Tf, train: arrow.Table, size: number): InputNormalisation {
+  return pixelNormalisation(tf, tablePixels(train), 28, size);
+}
+
+/** Mean and SD over every pixel of square side×side images after resizing to size×size. */
+export function pixelNormalisation(tf: Tf, pixels: Float32Array, side: number, size: number): InputNormalisation {
+  const x = resized(tf, pixels, side, size);
+  let sum = 0;
+  for (const v of x) sum += v;
+  const mean = sum / x.length;
+  let ss = 0;
+  for (const v of x) ss += (v - mean) ** 2;
+  const std = Math.sqrt(ss / x.length);
+  if (!(std > 1e-6)) throw new Error(`the training split's pixels have SD ${std}: every image is the same flat grey, nothing to normalise by; check the train table's 'pixels'`);
+  return { mean, std };
+}
+
+/** A stored model's input statistics, from its architecture JSON (classifier or cornet-s). */
+export function inputNormalisationOf(arch: unknown, what: string): InputNormalisation {
+  const n = (arch as { input_normalisation?: Partial<InputNormalisation> } | undefined)?.input_normalisation;
+  if (typeof n?.mean !== "number" || typeof n.std !== "number" || !(n.std > 0)) {
+    throw new Error(`${what}: no input_normalisation {mean, std > 0}; the model was trained before inputs were standardised with fixed training-split statistics — rerun its classifier / cornet-s stage`);
+  }
+  return { mean: n.mean, std: n.std };
+}
+
+/** Square images in [0,1] → the network's input: bilinear resize, then the model's fixed standardisation (the same for every image). */
+export function prepare(tf: Tf, pixels: Float32Array, side: number, size: number, norm: InputNormalisation): Float32Array {
+  const x = resized(tf, pixels, side, size), inv = 1 / norm.std;
+  for (let i = 0; i < x.length; i++) x[i] = (x[i]! - norm.mean) * inv;
+  return x;
 }
 
 /** What training and evaluation need of any image classifier (LCL-V2Net's backbone, CORnet-S). */
@@ -111,12 +151,21 @@ export function resnetModel(tf: Tf, p: Params, arch: ClassifierArchitecture): Mo
 
 export interface Split { readonly x: Float32Array; readonly y: Int32Array; readonly n: number }
 
-/** A labelled-images table (label, 28×28 pixels in [0,1]) → the classifier's prepared input; `transform` corrupts each image first. */
-export function splitFromTable(tf: Tf, t: arrow.Table, size: number, transform?: (img: Float32Array, i: number) => Float32Array): Split {
-  const n = t.numRows, col = t.getChild("pixels")!;
+function tablePixels(t: arrow.Table, transform?: (img: Float32Array, i: number) => Float32Array): Float32Array {
+  const n = t.numRows, col = t.getChild("pixels");
+  if (!col) throw new Error("the images table has no 'pixels' column (label, 28×28 pixels in [0,1])");
   const raw = new Float32Array(n * 784);
   for (let i = 0; i < n; i++) { const img = col.get(i)!.toArray() as Float32Array; raw.set(transform ? transform(img, i) : img, i * 784); }
-  return { x: prepare(tf, raw, 28, size), y: t.getChild("label")!.toArray() as Int32Array, n };
+  return raw;
+}
+
+/**
+ * A labelled-images table (label, 28×28 pixels in [0,1]) → the classifier's prepared input;
+ * `transform` corrupts each image first, so the corruption reaches the network through the same
+ * fixed standardisation as the clean images.
+ */
+export function splitFromTable(tf: Tf, t: arrow.Table, size: number, norm: InputNormalisation, transform?: (img: Float32Array, i: number) => Float32Array): Split {
+  return { x: prepare(tf, tablePixels(t, transform), 28, size, norm), y: t.getChild("label")!.toArray() as Int32Array, n: t.numRows };
 }
 
 export function accuracy(tf: Tf, model: Model, d: Split): number {

@@ -1,3 +1,4 @@
+import type * as tfc from "@tensorflow/tfjs-core";
 import type { Tf } from "../compute/backend.js";
 import { meanStd } from "../data/deform.js";
 import type { TensorSet } from "../sdk/ports.js";
@@ -56,4 +57,28 @@ export function centralWindow(n: number, fraction: number): readonly [number, nu
   if (fraction <= 0) return [n >> 1, (n >> 1) + 1];
   const lo = Math.floor((n * (1 - fraction)) / 2);
   return [lo, Math.max(lo + 1, n - lo)];
+}
+
+/**
+ * Where a layer's objective reads each patch's features from its output map [B,H,W,C] → [B,C]:
+ * - "mean": the spatial mean over the whole map (science.md §1.3's fallback when patches are
+ *   larger than the RF; ours are ≈ 1.4 R). A small translation mostly moves activity within the
+ *   map, so the mean barely changes: translations are nearly free for the loss.
+ * - "centre": the unit(s) at the centre of the map — one position whose receptive field is the
+ *   R-sized centre of the patch (the mean of the middle two rows/columns when the side is even),
+ *   science.md §1.3's primary reading (features at the patch centre). Every deformation of the
+ *   pair then changes what that unit sees, as complexity matching intends.
+ */
+export const READOUTS = ["mean", "centre"] as const;
+export type Readout = (typeof READOUTS)[number];
+
+export function readoutFeatures(tf: Tf, y: tfc.Tensor4D, readout: Readout): tfc.Tensor2D {
+  if (readout === "mean") return tf.mean(y, [1, 2]) as tfc.Tensor2D;
+  const [, H, W] = y.shape, [h0, h1] = centreSpan(H), [w0, w1] = centreSpan(W);
+  return tf.tidy(() => tf.mean(tf.slice(y, [0, h0, w0, 0], [-1, h1 - h0, w1 - w0, -1]), [1, 2]) as tfc.Tensor2D);
+}
+
+/** Indices [lo, hi) of the position(s) at the exact centre of n: one if n is odd, the middle two if even. */
+export function centreSpan(n: number): readonly [number, number] {
+  return n % 2 ? [(n - 1) / 2, (n + 1) / 2] : [n / 2 - 1, n / 2 + 1];
 }

@@ -2,6 +2,7 @@ import { Effect } from "effect";
 import type { Tf } from "../compute/backend.js";
 import type { Checkpoints } from "../engine/checkpoint.js";
 import type { BlockSpec, Pooling } from "./architecture.js";
+import type { Readout } from "./features.js";
 import { frozenForward } from "./frontend.js";
 import { gatherPairs, gatherRows, type Pairs } from "./pairs.js";
 import { trainBlock, type Trained } from "./train.js";
@@ -11,6 +12,7 @@ export interface LayerTrainingParams {
   readonly kernel: number; readonly channels: number; readonly sigma: number; readonly stride: number; readonly norm: boolean; readonly pooling?: Pooling;
   readonly steps: number; readonly batch: number; readonly lr: number; readonly warmup: number; readonly weight_decay: number;
   readonly objective: "spectral" | "barlow" | "vicreg" | "infonce"; readonly lambda: number; readonly barlow_lambda: number; readonly tau: number;
+  readonly readout: Readout;
   readonly checkpoint_every: number; readonly seed: number;
 }
 
@@ -31,7 +33,7 @@ export function trainLayer(tf: Tf, pairs: Pairs, frozen: readonly FrozenBlock[],
   const data = { count: pairs.count, input: frozen.length ? (precomputed(tf, pairs, frozen, io) ?? ((idx: Int32Array) => frozenForward(tf, raw(idx), frozen))) : raw };
   const cfg = {
     spec: specOf(p), inChannels, steps: p.steps, batch: Math.min(p.batch, pairs.count), lr: p.lr, weightDecay: p.weight_decay, warmup: p.warmup,
-    objective: { name: p.objective, lambda: p.lambda, barlowLambda: p.barlow_lambda, tau: p.tau }, checkpointEvery: p.checkpoint_every, seed: io.seed,
+    objective: { name: p.objective, lambda: p.lambda, barlowLambda: p.barlow_lambda, tau: p.tau }, readout: p.readout, checkpointEvery: p.checkpoint_every, seed: io.seed,
   };
   return Effect.runPromise(trainBlock(tf, data, cfg, { progress: (s, t) => io.progress(s, t), log: io.log, checkpoint: io.checkpoint }), { signal: io.signal });
 }

@@ -1,5 +1,6 @@
 import { param } from "../sdk/params.js";
 import { POOLINGS } from "./architecture.js";
+import { READOUTS } from "./features.js";
 import { OBJECTIVES } from "./objectives.js";
 
 /** Params shared by the layer-training stages (each adds its block's architecture). */
@@ -13,6 +14,7 @@ export const trainingParams = {
   lambda: param.number({ default: 2, min: 0, description: "weight of the decorrelation term (spectral)" }),
   barlow_lambda: param.number({ default: 5e-3, min: 0, description: "off-diagonal weight (barlow)" }),
   tau: param.number({ default: 0.1, exclusiveMin: 0, description: "temperature (infonce)" }),
+  readout: param.choice(READOUTS, { default: "mean", description: "where the objective reads each patch's features: mean (spatial mean of the output map) or centre (the unit at the map's centre, whose RF is the R-sized middle of the patch: small translations are no longer nearly free)" }),
   checkpoint_every: param.int({ default: 100, min: 0, description: "save a resumable checkpoint every this many steps (0: never)" }),
   seed: param.int({ default: 0, min: 0, description: "another draw of init and batches" }),
 };

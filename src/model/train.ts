@@ -6,7 +6,8 @@ import type { Tensor } from "../sdk/ports.js";
 import { makeRng } from "../sdk/rng.js";
 import { Adam } from "./adam.js";
 import type { BlockSpec } from "./architecture.js";
-import { blockForward, initBlock, pooledFeatures } from "./block.js";
+import { blockForward, initBlock } from "./block.js";
+import { readoutFeatures, type Readout } from "./features.js";
 import { objective, type ObjectiveOptions } from "./objectives.js";
 
 /**
@@ -32,6 +33,8 @@ export interface TrainConfig {
   readonly weightDecay: number;
   readonly warmup: number;
   readonly objective: ObjectiveOptions;
+  /** Where the objective reads each patch's features from the top block's map (default: the spatial mean). */
+  readonly readout?: Readout;
   readonly checkpointEvery: number;
   readonly seed: number;
 }
@@ -137,7 +140,7 @@ export function trainStack(tf: Tf, data: PairData, cfg: Omit<TrainConfig, "spec"
             specs.forEach((spec, i) => {
               y = blockForward(tf, y, { w: vars[i]!.w as unknown as tfc.Tensor4D, b: vars[i]!.b as unknown as tfc.Tensor1D }, spec, { inputGrad: i > 0 });
             });
-            const z = pooledFeatures(tf, y);
+            const z = readoutFeatures(tf, y, cfg.readout ?? "mean");
             const n = idx.length;
             const terms = objective(tf, tf.slice(z, [0, 0], [n, -1]), tf.slice(z, [n, 0], [n, -1]), cfg.objective);
             // variableGrads keeps only the loss: read the diagnostics while they exist

@@ -48,7 +48,7 @@ describe("natural-images and patches", () => {
   });
 
   it("patches: amplitudes scale with the receptive field, stay in range, are normalised, deterministic, and come with a contact sheet", async () => {
-    await workspace("  q-unmatched:\n    extends: q\n    params:\n      l2: { absolute_amplitude: 1.75 }\n");
+    await workspace("  q-unmatched:\n    extends: q\n    params:\n      l2: { reference_rf: 7 }\n");
     const r = await rig.lcl(["run", "q"]);
     expect(r.code, r.stderr).toBe(0);
     const l1 = table(rig, "q", "l1"), l2 = table(rig, "q", "l2");
@@ -73,6 +73,23 @@ describe("natural-images and patches", () => {
     (await import("node:fs")).rmSync(rig.path("artifacts"), { recursive: true });
     expect((await rig.lcl(["run", "q"])).code).toBe(0);
     expect(table(rig, "q", "l1").outputs.pairs.object).toBe(before);
+  });
+
+  it("patches record the RMS displacement within the RF: layer 2 / layer 1 ≈ RF₂/RF₁ matched, ≈ 1 with layer 1's reference RF (every family)", async () => {
+    const all = "families: [translation, rotation, scale, elastic]";
+    await workspace(`  m:\n    extends: q\n    params:\n      l1: { ${all} }\n      l2: { ${all} }\n  u:\n    extends: m\n    params:\n      l2: { ${all}, reference_rf: 7 }\n`);
+    for (const e of ["m", "u"]) { const r = await rig.lcl(["run", e]); expect(r.code, r.stderr).toBe(0); }
+    const rms = (e: string, node: string) => table(rig, e, node).metrics.rms_displacement_px as number;
+    const l1 = rms("m", "l1");
+    expect(l1).toBeGreaterThan(0);
+    expect(rms("m", "l2") / l1).toBeGreaterThan(2 * 0.9); // RF 14 / RF 7
+    expect(rms("m", "l2") / l1).toBeLessThan(2 * 1.1);
+    expect(rms("u", "l2") / l1).toBeGreaterThan(0.9);
+    expect(rms("u", "l2") / l1).toBeLessThan(1.1);
+    // The per-pair column and the per-image summary carry the same measure.
+    const col = table(rig, "u", "l2").outputs.pairs.columns.find((c: { name: string }) => c.name === "displacement_rms");
+    expect(col.mean).toBeGreaterThan(0);
+    expect(col.mean).toBeLessThanOrEqual(rms("u", "l2") + 1e-6); // a mean of RMSs is at most their RMS
   });
 
   it("whitening: patches are spectrally whitened, then contrast-normalised", async () => {

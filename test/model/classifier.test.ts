@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { tensorflow } from "../../src/compute/backend.js";
 import { DEFAULT_BLOCKS } from "../../src/model/architecture.js";
 import { initBlock } from "../../src/model/block.js";
-import { accuracy, disposeParams, fit, initClassifier, prepare, resnetModel, type ClassifierArchitecture, type Split } from "../../src/model/classifier.js";
+import { accuracy, disposeParams, fit, initClassifier, pixelNormalisation, prepare, resnetModel, type ClassifierArchitecture, type Split } from "../../src/model/classifier.js";
 import { blockInfo, type FrontendArchitecture } from "../../src/model/frontend.js";
 import { makeRng } from "../../src/sdk/rng.js";
 
@@ -28,8 +28,9 @@ describe("classifier (LCL-V2Net backbone)", () => {
     const rng = makeRng(1);
     const l1 = initBlock(s1, 1, rng), l2 = initBlock(s2, 8, rng);
     const fe: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], 8)], output_channels: 8 };
-    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 8, depth: 1, classes: 3, frontend: fe, frontend_trainable: trainable };
-    const split = (n: number, seed: number): Split => { const d = shapes(n, seed); return { x: prepare(tf, d.pixels, 28, 32), y: d.y, n }; };
+    const norm = pixelNormalisation(tf, shapes(240, 2).pixels, 28, 32); // the training split's statistics
+    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 8, depth: 1, classes: 3, frontend: fe, frontend_trainable: trainable, input_normalisation: norm };
+    const split = (n: number, seed: number): Split => { const d = shapes(n, seed); return { x: prepare(tf, d.pixels, 28, 32, norm), y: d.y, n }; };
     const train = split(240, 2), val = split(60, 3);
     const before = tf.memory().numTensors;
     const p = initClassifier(tf, arch, {

@@ -1,7 +1,7 @@
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { tensorflow } from "../../src/compute/backend.js";
-import { accuracy, disposeParams, fit, prepare, type Split } from "../../src/model/classifier.js";
+import { accuracy, disposeParams, fit, pixelNormalisation, prepare, type Split } from "../../src/model/classifier.js";
 import { cornetModel, initCornet, type CornetArchitecture } from "../../src/model/cornet.js";
 import { makeRng } from "../../src/sdk/rng.js";
 
@@ -32,7 +32,7 @@ describe("CORnet-S (scaled down)", () => {
           px[k * 784 + i * 28 + j] = 0.5 + 0.4 * v + 0.05 * rng.normal();
         }
       }
-      return { x: prepare(tf, px, 28, 32), y, n };
+      return { x: prepare(tf, px, 28, 32, { mean: 0.5, std: 0.3 }), y, n }; // ≈ these images' statistics
     };
     const a = arch([2, 2, 1]);
     const p = initCornet(tf, a, makeRng(3));

@@ -12,7 +12,7 @@ import { trainStack } from "../../src/model/train.js";
 
 const params = (o: Partial<LayerTrainingParams> = {}): LayerTrainingParams => ({
   kernel: 7, channels: 8, sigma: 1, stride: 2, norm: true, steps: 40, batch: 64, lr: 1e-2, warmup: 0, weight_decay: 1,
-  objective: "spectral", lambda: 2, barlow_lambda: 5e-3, tau: 0.1, checkpoint_every: 0, seed: 0, ...o,
+  objective: "spectral", lambda: 2, barlow_lambda: 5e-3, tau: 0.1, readout: "mean", checkpoint_every: 0, seed: 0, ...o,
 });
 const memoryCheckpoints = (): Checkpoints & { saved?: Checkpoint } => {
   const c: Checkpoints & { saved?: Checkpoint } = {

@@ -1,5 +1,7 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
+import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { Effect } from "effect";
+import { defaultStepSize, pgd, robustAccuracy, type PgdOptions } from "../src/model/adversarial.js";
 import { accuracy, disposeParams, fit, initClassifier, inputNormalisation, loadParams, resnetModel, splitFromTable, type ClassifierArchitecture, type Split } from "../src/model/classifier.js";
 import type { FrontendArchitecture } from "../src/model/frontend.js";
 
@@ -13,8 +15,8 @@ const images = port.table({ label: "int32", pixels: { list: "float32", size: 784
 export default defineStage({
   name: "classifier",
   version: 1,
-  description: "A ResNet-style classifier on a front-end (frozen, or trained end to end), early-stopped on validation accuracy.",
-  headline: ["test_acc", "val_acc"],
+  description: "A ResNet-style classifier on a front-end (frozen, or trained end to end), early-stopped on validation accuracy; optionally adversarially trained (PGD).",
+  headline: ["test_acc", "val_acc", "test_robust_acc"],
   isolation: "process",
   usesBackend: true,
   params: Schema.Struct({
@@ -27,6 +29,13 @@ export default defineStage({
     batch: param.int({ default: 64, min: 1 }),
     lr: param.number({ default: 2e-3, exclusiveMin: 0, description: "peak Adam learning rate (cosine decay)" }),
     seed: param.int({ default: 0, min: 0 }),
+    // Adversarial training (Madry et al. 2018): each training batch is replaced by its PGD
+    // adversarial examples. Units are those of the network's input (the prepared image).
+    adversarial: param.choice(["off", "linf", "l2"], { default: "off", description: "adversarial training: PGD on the input within an L∞ or L2 ball (off: standard training)" }),
+    adversarial_epsilon: param.number({ default: 0.1, min: 0, description: "radius of the ball, in units of the network's input (after resizing and normalisation)" }),
+    adversarial_steps: param.int({ default: 5, min: 1, description: "PGD steps per training batch" }),
+    adversarial_step_size: param.number({ default: 0, min: 0, description: "PGD step length (0: 2.5·ε/steps, Madry et al.)" }),
+    adversarial_random_start: param.bool({ default: true, description: "start each attack from a uniform draw in the ball" }),
   }),
   inputs: { frontend: port.tensors(), frontend_architecture: port.json(), train: images, validation: images, test: images },
   outputs: {
@@ -46,11 +55,21 @@ export default defineStage({
     const [train, val, test] = tables.map((t) => splitFromTable(tf, t, p.input_size, norm)) as [Split, Split, Split];
     const params = initClassifier(tf, arch, await ctx.inputs.frontend.read(), ctx.rng.fork(`seed:${p.seed}`));
     const seed = ctx.rng.fork(`batches:${p.seed}`).int(2 ** 31);
-    const r = await Effect.runPromise(fit(tf, resnetModel(tf, params, arch), train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed },
+    const attack: PgdOptions | undefined = p.adversarial === "off" ? undefined : {
+      norm: p.adversarial, epsilon: p.adversarial_epsilon, steps: p.adversarial_steps, randomStart: p.adversarial_random_start,
+      stepSize: p.adversarial_step_size || defaultStepSize(p.adversarial_epsilon, p.adversarial_steps),
+    };
+    // The attack needs logits differentiable w.r.t. the input; the training step does not.
+    const attacked = resnetModel(tf, params, arch, { inputGrad: true });
+    const pgdRng = ctx.rng.fork(`pgd:${p.seed}`);
+    const transformBatch = attack && ((x: Tensor4D, y: Int32Array, step: number) => pgd(tf, (t) => attacked.logits(t, false), x, y, attack, pgdRng.fork(`step:${step}`)));
+    const r = await Effect.runPromise(fit(tf, resnetModel(tf, params, arch), train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed, transformBatch },
       { progress: ctx.progress, log: ctx.log, checkpoint: ctx.checkpoint }), { signal: ctx.signal });
     disposeParams(params);
     const best = loadParams(tf, r.best);
     const testAcc = accuracy(tf, resnetModel(tf, best, arch), test);
+    // How robust the adversarially trained net is to the attack it was trained against (test split).
+    if (attack) ctx.metric("test_robust_acc", robustAccuracy(tf, (t) => resnetModel(tf, best, arch, { inputGrad: true }).logits(t, false), test, p.input_size, attack, ctx.rng.fork("pgd:test")));
     disposeParams(best);
     await ctx.outputs.model.write(r.best);
     await ctx.outputs.architecture.write(arch);

@@ -1,7 +1,7 @@
 import { defineStage, makeRng, param, port, Schema, tensorflow } from "lcl";
 import sharp from "sharp";
 import { corrupt, CORRUPTIONS, LEVELS } from "../src/data/corruptions.js";
-import { accuracy, disposeParams, inputNormalisationOf, splitFromTable } from "../src/model/classifier.js";
+import { disposeParams, inputNormalisationOf, predict, splitFromTable, type Split } from "../src/model/classifier.js";
 import { modelFromArtifact } from "../src/model/models.js";
 import { lineChart } from "../src/viz/chart.js";
 
@@ -30,6 +30,8 @@ export default defineStage({
   outputs: {
     accuracy: port.table({ corruption: "utf8", severity: "int32", level: "float64", accuracy: "float64" }, { format: "parquet" }),
     plot: port.file("png", { headline: true, description: "accuracy against severity, one line per corruption" }),
+    trials: port.table({ image: "int32", corruption: "utf8", severity: "int32", label: "int32", prediction: "int32", correct: "bool" },
+      { format: "parquet", description: "one row per test image and condition (clean: severity 0): what error consistency compares between models" }),
   },
   async run(ctx) {
     const p = ctx.params;
@@ -40,7 +42,21 @@ export default defineStage({
     const model = modelFromArtifact(tf, architecture, await ctx.inputs.model.read());
     const all = await ctx.inputs.test.read();
     const test = p.limit > 0 && p.limit < all.numRows ? all.slice(0, p.limit) : all;
-    const clean = accuracy(tf, model, splitFromTable(tf, test, model.inputSize, norm));
+    // Per-trial correctness of every (image, condition), kept for error consistency; the
+    // accuracies are its means.
+    const trials = { image: [] as number[], corruption: [] as string[], severity: [] as number[], label: [] as number[], prediction: [] as number[], correct: [] as boolean[] };
+    const evaluate = (split: Split, corruption: string, severity: number) => {
+      const pred = predict(tf, model, split);
+      let right = 0;
+      for (let i = 0; i < split.n; i++) {
+        const ok = pred[i] === split.y[i];
+        if (ok) right++;
+        trials.image.push(i); trials.corruption.push(corruption); trials.severity.push(severity);
+        trials.label.push(split.y[i]!); trials.prediction.push(pred[i]!); trials.correct.push(ok);
+      }
+      return right / split.n;
+    };
+    const clean = evaluate(splitFromTable(tf, test, model.inputSize, norm), "clean", 0);
     const rows = { corruption: ["clean"], severity: [0], level: [0], accuracy: [clean] };
     const total = p.corruptions.length * p.severities;
     let done = 0;
@@ -48,12 +64,13 @@ export default defineStage({
       for (let s = 1; s <= p.severities; s++) {
         if (ctx.signal.aborted) throw new Error("interrupted");
         const split = splitFromTable(tf, test, model.inputSize, norm, (img, i) => corrupt(img, 28, c, s, noiseRng(p.seed, c, s, i)));
-        rows.corruption.push(c); rows.severity.push(s); rows.level.push(LEVELS[c][s]!); rows.accuracy.push(accuracy(tf, model, split));
+        rows.corruption.push(c); rows.severity.push(s); rows.level.push(LEVELS[c][s]!); rows.accuracy.push(evaluate(split, c, s));
         ctx.progress(++done, total, c);
       }
     }
     disposeParams(model.params);
     await ctx.outputs.accuracy.write({ ...rows, severity: Int32Array.from(rows.severity) });
+    await ctx.outputs.trials.write({ ...trials, image: Int32Array.from(trials.image), severity: Int32Array.from(trials.severity), label: Int32Array.from(trials.label), prediction: Int32Array.from(trials.prediction) });
     await ctx.outputs.plot.write(new Uint8Array(await sharp(Buffer.from(lineChart({
       title: "accuracy under corruption", x: "severity", y: "accuracy", yRange: [0, 1], baseline: { label: "clean", value: clean },
       series: p.corruptions.map((c) => ({ label: c, points: rows.corruption.flatMap((k, i) => (k === c ? [[rows.severity[i]!, rows.accuracy[i]!] as [number, number]] : [])) })),

@@ -21,7 +21,8 @@ const NodeSchema = Schema.Struct({
   uses: Name,
   description: Schema.optionalKey(Schema.String),
   params: Schema.optionalKey(Schema.NullOr(Params)),
-  inputs: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Ref))),
+  /** A join port (`many: true`) may also take a list: every variant of each listed output. */
+  inputs: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Schema.Union([Ref, Schema.Array(Ref)])))),
   /** Scheduler hints (cluster executors only); never part of the fingerprint. */
   resources: Schema.optionalKey(Schema.NullOr(ResourcesSchema)),
 });
@@ -56,7 +57,7 @@ export interface NodeDecl {
   readonly uses: string;
   readonly description?: string;
   readonly params: Readonly<Record<string, unknown>>;
-  readonly inputs: Readonly<Record<string, string>>;
+  readonly inputs: Readonly<Record<string, string | readonly string[]>>;
   /** Scheduler hints for this node (override the kind's), see resources.ts. */
   readonly resources?: Resources;
   readonly origin: Origin;

@@ -117,31 +117,42 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
           `add \`inputs: { ${port}: <node>.<output> }\`${kind.inputs[port]!.description ? ` — ${kind.inputs[port]!.description}` : ""}`, true));
       }
     }
-    for (const [port, ref] of Object.entries(node.inputs)) {
+    for (const [port, refOrList] of Object.entries(node.inputs)) {
       const want = kind.inputs[port];
       if (!want) {
         const guess = didYouMean(port, Object.keys(kind.inputs));
         diagnostics.push(node.origin.src.diag(at(port), `stage kind '${kind.name}' has no input '${port}'`, guess ? `did you mean '${guess}'?` : `its inputs are: ${Object.keys(kind.inputs).join(", ") || "(none)"}`, true));
         continue;
       }
-      const [from, output] = ref.split(".") as [string, string];
-      const up = decls.get(from);
-      if (!up) {
-        const guess = didYouMean(from, decls.keys());
-        diagnostics.push(node.origin.src.diag(at(port), `input '${port}' refers to unknown node '${from}'`, guess ? `did you mean '${guess}.${output}'?` : `nodes are: ${[...decls.keys()].join(", ")}`));
+      // A list joins several nodes' outputs into one join port (e.g. every model's trials).
+      if (typeof refOrList !== "string" && !want.many) {
+        diagnostics.push(node.origin.src.diag(at(port), `input '${port}' of '${kind.name}' takes one <node>.<output>, not a list`, "only join inputs (which receive every variant) accept a list; wire one output"));
         continue;
       }
-      list.push({ port, from, output });
-      const upKind = kinds.get(from);
-      if (!upKind) continue;
-      const have = upKind.outputs[output];
-      if (!have) {
-        const guess = didYouMean(output, Object.keys(upKind.outputs));
-        diagnostics.push(node.origin.src.diag(at(port), `node '${from}' (${upKind.name}) has no output '${output}'`, guess ? `did you mean '${from}.${guess}'?` : `its outputs are: ${Object.keys(upKind.outputs).join(", ")}`));
+      if (typeof refOrList !== "string" && refOrList.length === 0) {
+        diagnostics.push(node.origin.src.diag(at(port), `input '${port}' is an empty list`, "list at least one <node>.<output>"));
         continue;
       }
-      for (const problem of portProblems(have, want)) {
-        diagnostics.push(node.origin.src.diag(at(port), `${from}.${output} cannot feed ${node.name}.${port}: ${problem}`, "connect an output of the matching type, or change the consumer's declared columns"));
+      for (const ref of typeof refOrList === "string" ? [refOrList] : refOrList) {
+        const [from, output] = ref.split(".") as [string, string];
+        const up = decls.get(from);
+        if (!up) {
+          const guess = didYouMean(from, decls.keys());
+          diagnostics.push(node.origin.src.diag(at(port), `input '${port}' refers to unknown node '${from}'`, guess ? `did you mean '${guess}.${output}'?` : `nodes are: ${[...decls.keys()].join(", ")}`));
+          continue;
+        }
+        list.push({ port, from, output });
+        const upKind = kinds.get(from);
+        if (!upKind) continue;
+        const have = upKind.outputs[output];
+        if (!have) {
+          const guess = didYouMean(output, Object.keys(upKind.outputs));
+          diagnostics.push(node.origin.src.diag(at(port), `node '${from}' (${upKind.name}) has no output '${output}'`, guess ? `did you mean '${from}.${guess}'?` : `its outputs are: ${Object.keys(upKind.outputs).join(", ")}`));
+          continue;
+        }
+        for (const problem of portProblems(have, want)) {
+          diagnostics.push(node.origin.src.diag(at(port), `${from}.${output} cannot feed ${node.name}.${port}: ${problem}`, "connect an output of the matching type, or change the consumer's declared columns"));
+        }
       }
     }
   }
@@ -308,7 +319,8 @@ function expand(
           : [indexOf(e.from).get(keyOf(axes.get(e.from)!, assign))!];
         const refs = matching.map((u) => ({ instance: u.id, output: e.output, point: u.point }));
         for (const r of refs) deps.add(r.instance);
-        inputs[e.port] = kind.inputs[e.port]!.many ? refs : refs[0]!;
+        // A join wired to a list of outputs gets the variants of each, in the order listed.
+        inputs[e.port] = kind.inputs[e.port]!.many ? [...((inputs[e.port] as InstanceRef[] | undefined) ?? []), ...refs] : refs[0]!;
       }
       const params = paramTable.get(n)!.get((paramAxes.get(n) ?? []).map((a) => assign[a]).join(","))!;
       instances.set(id, { id, node: n, kind, kindFile: registry.entries.get(kind.name)!.file, params, point, inputs, deps: [...deps] });

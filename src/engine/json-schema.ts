@@ -25,7 +25,11 @@ export function pipelineJsonSchema(kinds: readonly StageKind[]): Json {
     if: { properties: { uses: { const: k.name } }, required: ["uses"] },
     then: { properties: {
       params: paramsSchema(k, defs),
-      inputs: { type: "object", additionalProperties: false, properties: Object.fromEntries(Object.entries(k.inputs).map(([p, spec]) => [p, { type: "string", description: `${spec.kind}${spec.many ? " (all variants)" : ""}${spec.description ? `: ${spec.description}` : ""}`, pattern: "^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z][A-Za-z0-9_-]*$" }])) },
+      inputs: { type: "object", additionalProperties: false, properties: Object.fromEntries(Object.entries(k.inputs).map(([p, spec]) => {
+        const ref = { type: "string", pattern: "^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z][A-Za-z0-9_-]*$" };
+        const description = `${spec.kind}${spec.many ? " (all variants; a list joins several outputs)" : ""}${spec.description ? `: ${spec.description}` : ""}`;
+        return [p, spec.many ? { description, anyOf: [ref, { type: "array", minItems: 1, items: ref }] } : { ...ref, description }];
+      })) },
     } },
   }));
   return {

@@ -69,14 +69,19 @@ export function initClassifier(tf: Tf, arch: ClassifierArchitecture, frontend: T
   return p;
 }
 
-export function forward(tf: Tf, p: Params, arch: ClassifierArchitecture, x: tfc.Tensor4D): tfc.Tensor2D {
+/**
+ * Logits. `inputGrad` makes them differentiable with respect to `x` too (adversarial attacks);
+ * without it the first layer and, under a frozen front-end, the bottleneck treat their input as
+ * data and give gradients to their weights only — the cheap path training needs.
+ */
+export function forward(tf: Tf, p: Params, arch: ClassifierArchitecture, x: tfc.Tensor4D, opts: { inputGrad?: boolean } = {}): tfc.Tensor2D {
   return tf.tidy(() => {
     let y: tfc.Tensor4D = x;
     arch.frontend.blocks.forEach((b, i) => {
       y = blockForward(tf, y, { w: p[`fe.l${i + 1}.w`] as unknown as tfc.Tensor4D, b: p[`fe.l${i + 1}.b`] as unknown as tfc.Tensor1D }, b,
-        { frozen: !arch.frontend_trainable, inputGrad: arch.frontend_trainable && i > 0 });
+        { frozen: !arch.frontend_trainable, inputGrad: arch.frontend_trainable && (i > 0 || !!opts.inputGrad) });
     });
-    const dataIn = !arch.frontend_trainable; // the bottleneck's input is data when the front-end is frozen
+    const dataIn = !arch.frontend_trainable && !opts.inputGrad; // the bottleneck's input is data when the front-end is frozen
     y = tf.relu(tf.add(conv2d(tf, y, p["bottleneck.w"] as unknown as tfc.Tensor4D, 1, { inputGrad: !dataIn }), p["bottleneck.b"]!)) as tfc.Tensor4D;
     for (let r = 0; r < arch.depth; r++) {
       const h = tf.relu(tf.add(conv2dSame(tf, y, p[`res${r}.w1`] as unknown as tfc.Tensor4D), p[`res${r}.b1`]!)) as tfc.Tensor4D;
@@ -145,8 +150,9 @@ export interface Model {
   afterStep?(): void;
 }
 
-export function resnetModel(tf: Tf, p: Params, arch: ClassifierArchitecture): Model {
-  return { params: p, inputSize: arch.input_size, classes: arch.classes, logits: (x) => forward(tf, p, arch, x) };
+/** `inputGrad`: logits differentiable with respect to the input (see `forward`), for attacks. */
+export function resnetModel(tf: Tf, p: Params, arch: ClassifierArchitecture, opts: { inputGrad?: boolean } = {}): Model {
+  return { params: p, inputSize: arch.input_size, classes: arch.classes, logits: (x) => forward(tf, p, arch, x, opts) };
 }
 
 export interface Split { readonly x: Float32Array; readonly y: Int32Array; readonly n: number }
@@ -168,20 +174,35 @@ export function splitFromTable(tf: Tf, t: arrow.Table, size: number, norm: Input
   return { x: prepare(tf, tablePixels(t, transform), 28, size, norm), y: t.getChild("label")!.toArray() as Int32Array, n: t.numRows };
 }
 
-export function accuracy(tf: Tf, model: Model, d: Split): number {
-  const S = model.inputSize;
-  let correct = 0;
+/** The predicted class of every image of `d`. */
+export function predict(tf: Tf, model: Model, d: Split): Int32Array {
+  const S = model.inputSize, out = new Int32Array(d.n);
   for (let s = 0; s < d.n; s += 256) {
     const m = Math.min(256, d.n - s);
     const pred = tf.tidy(() => tf.argMax(model.logits(tf.tensor4d(d.x.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1]), false), 1));
-    const v = pred.dataSync();
+    out.set(pred.dataSync() as Int32Array, s);
     pred.dispose();
-    for (let i = 0; i < m; i++) if (v[i] === d.y[s + i]) correct++;
   }
+  return out;
+}
+
+export function accuracy(tf: Tf, model: Model, d: Split): number {
+  const pred = predict(tf, model, d);
+  let correct = 0;
+  for (let i = 0; i < d.n; i++) if (pred[i] === d.y[i]) correct++;
   return correct / d.n;
 }
 
-export interface FitOptions { readonly epochs: number; readonly batch: number; readonly lr: number; readonly patience: number; readonly seed: number }
+export interface FitOptions {
+  readonly epochs: number; readonly batch: number; readonly lr: number; readonly patience: number; readonly seed: number;
+  /**
+   * Replaces each training batch before the step (e.g. by adversarial examples), given its
+   * labels and the global step index (seed any randomness from it, so a resumed fit is
+   * bit-identical). Runs inside the step's tidy; it must not modify `x`. Training loss and
+   * accuracy are then those on the transformed batch.
+   */
+  readonly transformBatch?: (x: tfc.Tensor4D, labels: Int32Array, step: number) => tfc.Tensor4D;
+}
 export const FIT_CURVE = ["epoch", "train_loss", "train_acc", "val_acc", "wall_s"] as const;
 export type FitCurve = Record<(typeof FIT_CURVE)[number], number[]>;
 
@@ -222,8 +243,10 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
         const r = tf.tidy(() => {
           const labels = tf.oneHot(tf.tensor1d(yb, "int32"), model.classes);
           let hits = 0;
+          const clean = tf.tensor4d(xb, [idx.length, S, S, 1]);
+          const input = o.transformBatch ? o.transformBatch(clean, yb, epoch * steps + s) : clean;
           const { value, grads } = tf.variableGrads(() => {
-            const logits = model.logits(tf.tensor4d(xb, [idx.length, S, S, 1]), true);
+            const logits = model.logits(input, true);
             hits = (tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")).dataSync()[0]!);
             return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, labels), 1))) as tfc.Scalar;
           }, trainable.map(([, v]) => v));

@@ -1,0 +1,118 @@
+import type { Rng } from "../sdk/rng.js";
+
+/**
+ * Statistics over seeds: mean, SD, Student-t confidence intervals, paired differences and a
+ * percentile bootstrap. Pure numerics.
+ *
+ * The t quantile is computed (regularised incomplete beta by Lentz's continued fraction, inverted
+ * by bisection), not looked up: a dependency for it (@stdlib's t-quantile) pulls in ~230 packages,
+ * and jstat is unmaintained since 2020.
+ */
+
+export interface Interval { readonly n: number; readonly mean: number; readonly sd: number; readonly lo: number; readonly hi: number }
+
+export function mean(xs: readonly number[]): number {
+  if (!xs.length) throw new Error("mean of no values");
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Sample SD (n − 1); 0 for a single value. */
+export function sd(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+}
+
+/** ln Γ(x), Lanczos (g = 7, n = 9): ~1e-15 relative for x > 0. */
+function lnGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
+  x -= 1;
+  let a = c[0]!;
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Continued fraction of the incomplete beta (modified Lentz). */
+function betaContinuedFraction(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  let c = 1, d = 1 - ((a + b) * x) / (a + 1);
+  d = 1 / (Math.abs(d) < tiny ? tiny : d);
+  let h = d;
+  for (let m = 1; m <= 500; m++) {
+    const m2 = 2 * m;
+    for (const num of [(m * (b - m) * x) / ((a + m2 - 1) * (a + m2)), (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1))]) {
+      d = 1 + num * d; d = 1 / (Math.abs(d) < tiny ? tiny : d);
+      c = 1 + num / c; if (Math.abs(c) < tiny) c = tiny;
+      h *= d * c;
+    }
+    if (Math.abs(d * c - 1) < 1e-16) break;
+  }
+  return h;
+}
+
+/** Regularised incomplete beta I_x(a, b). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  // The continued fraction converges fast for x < (a+1)/(a+b+2); use the symmetry otherwise.
+  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(a, b, x)) / a : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
+}
+
+/** Student-t CDF with `df` degrees of freedom. */
+export function tCdf(t: number, df: number): number {
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? 1 - tail : tail;
+}
+
+/** Student-t quantile: the t with P(T ≤ t) = p, by bisection on the CDF (monotone; ~1e-12 absolute). */
+export function tQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1)) throw new Error(`t quantile: p must be in (0, 1), got ${p}`);
+  if (!(df > 0)) throw new Error(`t quantile: degrees of freedom must be > 0, got ${df}`);
+  if (p === 0.5) return 0;
+  if (p < 0.5) return -tQuantile(1 - p, df);
+  let lo = 0, hi = 1;
+  while (tCdf(hi, df) < p) { lo = hi; hi *= 2; }
+  for (let i = 0; i < 200 && hi - lo > 1e-13 * Math.max(1, hi); i++) {
+    const mid = (lo + hi) / 2;
+    if (tCdf(mid, df) < p) lo = mid; else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Mean with its two-sided Student-t confidence interval (level 0.95 by default): mean ± t·sd/√n,
+ * t the (1 + level)/2 quantile with n − 1 degrees of freedom. With one value the interval is
+ * unbounded (−∞, ∞): one seed says nothing about seed variance.
+ */
+export function tInterval(xs: readonly number[], level = 0.95): Interval {
+  if (!(level > 0 && level < 1)) throw new Error(`confidence level must be in (0, 1), got ${level}`);
+  const n = xs.length, m = mean(xs), s = sd(xs);
+  if (n < 2) return { n, mean: m, sd: s, lo: -Infinity, hi: Infinity };
+  const half = (tQuantile((1 + level) / 2, n - 1) * s) / Math.sqrt(n);
+  return { n, mean: m, sd: s, lo: m - half, hi: m + half };
+}
+
+/** Paired difference a − b (same seed in both): the t interval of the per-pair differences. */
+export function pairedDifference(a: readonly number[], b: readonly number[], level = 0.95): Interval & { readonly resolved: boolean } {
+  if (a.length !== b.length) throw new Error(`paired difference: ${a.length} vs ${b.length} values; pairs must match one to one`);
+  const r = tInterval(a.map((x, i) => x - b[i]!), level);
+  return { ...r, resolved: r.lo > 0 || r.hi < 0 };
+}
+
+/** Percentile bootstrap interval of the mean (`resamples` draws with replacement from `rng`). */
+export function bootstrapInterval(xs: readonly number[], rng: Rng, level = 0.95, resamples = 10000): Interval {
+  const n = xs.length, m = mean(xs);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += xs[rng.int(n)]!;
+    means[r] = s / n;
+  }
+  means.sort();
+  const at = (q: number) => means[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))]!;
+  return { n, mean: m, sd: sd(xs), lo: at((1 - level) / 2), hi: at((1 + level) / 2) };
+}

@@ -16,12 +16,14 @@ const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const Name = Schema.String.check(Schema.isPattern(NAME, { message: "names start with a letter and use letters, digits, '-' or '_'" }));
 const Ref = Schema.String.check(Schema.isPattern(/^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z][A-Za-z0-9_-]*$/, { message: "an input is written <node>.<output>, e.g. gen.table" }));
 const Params = Schema.Record(Schema.String, Schema.Unknown);
+/** A join input (`many: true`) may also take a list of outputs: the variants of several nodes. */
+const Refs = Schema.Union([Ref, Schema.Array(Ref).check(Schema.isMinLength(1, { message: "a list of inputs needs at least one <node>.<output>" }))]);
 
 const NodeSchema = Schema.Struct({
   uses: Name,
   description: Schema.optionalKey(Schema.String),
   params: Schema.optionalKey(Schema.NullOr(Params)),
-  inputs: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Ref))),
+  inputs: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Refs))),
   /** Scheduler hints (cluster executors only); never part of the fingerprint. */
   resources: Schema.optionalKey(Schema.NullOr(ResourcesSchema)),
 });
@@ -56,7 +58,8 @@ export interface NodeDecl {
   readonly uses: string;
   readonly description?: string;
   readonly params: Readonly<Record<string, unknown>>;
-  readonly inputs: Readonly<Record<string, string>>;
+  /** `<node>.<output>`, or a list of them for a join input. */
+  readonly inputs: Readonly<Record<string, string | readonly string[]>>;
   /** Scheduler hints for this node (override the kind's), see resources.ts. */
   readonly resources?: Resources;
   readonly origin: Origin;

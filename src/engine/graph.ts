@@ -117,31 +117,41 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
           `add \`inputs: { ${port}: <node>.<output> }\`${kind.inputs[port]!.description ? ` — ${kind.inputs[port]!.description}` : ""}`, true));
       }
     }
-    for (const [port, ref] of Object.entries(node.inputs)) {
+    for (const [port, refs] of Object.entries(node.inputs)) {
       const want = kind.inputs[port];
       if (!want) {
         const guess = didYouMean(port, Object.keys(kind.inputs));
         diagnostics.push(node.origin.src.diag(at(port), `stage kind '${kind.name}' has no input '${port}'`, guess ? `did you mean '${guess}'?` : `its inputs are: ${Object.keys(kind.inputs).join(", ") || "(none)"}`, true));
         continue;
       }
-      const [from, output] = ref.split(".") as [string, string];
-      const up = decls.get(from);
-      if (!up) {
-        const guess = didYouMean(from, decls.keys());
-        diagnostics.push(node.origin.src.diag(at(port), `input '${port}' refers to unknown node '${from}'`, guess ? `did you mean '${guess}.${output}'?` : `nodes are: ${[...decls.keys()].join(", ")}`));
+      if (Array.isArray(refs) && !want.many) {
+        diagnostics.push(node.origin.src.diag(at(port), `input '${port}' of '${kind.name}' takes one <node>.<output>, not a list`, "only a join input (declared many: true) gathers several nodes; wire one output here"));
         continue;
       }
-      list.push({ port, from, output });
-      const upKind = kinds.get(from);
-      if (!upKind) continue;
-      const have = upKind.outputs[output];
-      if (!have) {
-        const guess = didYouMean(output, Object.keys(upKind.outputs));
-        diagnostics.push(node.origin.src.diag(at(port), `node '${from}' (${upKind.name}) has no output '${output}'`, guess ? `did you mean '${from}.${guess}'?` : `its outputs are: ${Object.keys(upKind.outputs).join(", ")}`));
-        continue;
-      }
-      for (const problem of portProblems(have, want)) {
-        diagnostics.push(node.origin.src.diag(at(port), `${from}.${output} cannot feed ${node.name}.${port}: ${problem}`, "connect an output of the matching type, or change the consumer's declared columns"));
+      const listed = [refs].flat();
+      const dup = listed.find((r, i) => listed.indexOf(r) !== i);
+      if (dup) diagnostics.push(node.origin.src.diag(at(port), `input '${port}' lists ${dup} twice`, "list each output once"));
+      for (const [k, ref] of listed.entries()) {
+        const atRef = Array.isArray(refs) ? [...at(port), k] : at(port); // errors point at the list item
+        const [from, output] = ref.split(".") as [string, string];
+        const up = decls.get(from);
+        if (!up) {
+          const guess = didYouMean(from, decls.keys());
+          diagnostics.push(node.origin.src.diag(atRef, `input '${port}' refers to unknown node '${from}'`, guess ? `did you mean '${guess}.${output}'?` : `nodes are: ${[...decls.keys()].join(", ")}`));
+          continue;
+        }
+        list.push({ port, from, output });
+        const upKind = kinds.get(from);
+        if (!upKind) continue;
+        const have = upKind.outputs[output];
+        if (!have) {
+          const guess = didYouMean(output, Object.keys(upKind.outputs));
+          diagnostics.push(node.origin.src.diag(atRef, `node '${from}' (${upKind.name}) has no output '${output}'`, guess ? `did you mean '${from}.${guess}'?` : `its outputs are: ${Object.keys(upKind.outputs).join(", ")}`));
+          continue;
+        }
+        for (const problem of portProblems(have, want)) {
+          diagnostics.push(node.origin.src.diag(atRef, `${from}.${output} cannot feed ${node.name}.${port}: ${problem}`, "connect an output of the matching type, or change the consumer's declared columns"));
+        }
       }
     }
   }
@@ -308,7 +318,8 @@ function expand(
           : [indexOf(e.from).get(keyOf(axes.get(e.from)!, assign))!];
         const refs = matching.map((u) => ({ instance: u.id, output: e.output, point: u.point }));
         for (const r of refs) deps.add(r.instance);
-        inputs[e.port] = kind.inputs[e.port]!.many ? refs : refs[0]!;
+        // A join wired to a list of outputs gathers the variants of every listed node, in order.
+        inputs[e.port] = kind.inputs[e.port]!.many ? [...((inputs[e.port] as InstanceRef[] | undefined) ?? []), ...refs] : refs[0]!;
       }
       const params = paramTable.get(n)!.get((paramAxes.get(n) ?? []).map((a) => assign[a]).join(","))!;
       instances.set(id, { id, node: n, kind, kindFile: registry.entries.get(kind.name)!.file, params, point, inputs, deps: [...deps] });

@@ -19,13 +19,20 @@ function paramsSchema(kind: StageKind, defs: Json): Json {
 /** Scheduler hints (see resources.ts), for completion in pipelines/*.yaml. */
 const resourcesJson = { ...(Schema.toJsonSchemaDocument(ResourcesSchema).schema as Json), description: "cluster resources for this node (lcl run --executor slurm); not part of the fingerprint" };
 
+/** An input: `<node>.<output>`; a join input (many) also takes a list of them. */
+function inputJson(spec: StageKind["inputs"][string]): Json {
+  const one = { type: "string", pattern: "^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z][A-Za-z0-9_-]*$" };
+  const description = `${spec.kind}${spec.many ? " (all variants; a list gathers several nodes)" : ""}${spec.description ? `: ${spec.description}` : ""}`;
+  return spec.many ? { description, anyOf: [one, { type: "array", items: one, minItems: 1 }] } : { ...one, description };
+}
+
 export function pipelineJsonSchema(kinds: readonly StageKind[]): Json {
   const defs: Json = {};
   const perKind = kinds.map((k) => ({
     if: { properties: { uses: { const: k.name } }, required: ["uses"] },
     then: { properties: {
       params: paramsSchema(k, defs),
-      inputs: { type: "object", additionalProperties: false, properties: Object.fromEntries(Object.entries(k.inputs).map(([p, spec]) => [p, { type: "string", description: `${spec.kind}${spec.many ? " (all variants)" : ""}${spec.description ? `: ${spec.description}` : ""}`, pattern: "^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z][A-Za-z0-9_-]*$" }])) },
+      inputs: { type: "object", additionalProperties: false, properties: Object.fromEntries(Object.entries(k.inputs).map(([p, spec]) => [p, inputJson(spec)])) },
     } },
   }));
   return {

@@ -116,3 +116,52 @@ export function bootstrapInterval(xs: readonly number[], rng: Rng, level = 0.95,
   const at = (q: number) => means[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))]!;
   return { n, mean: m, sd: sd(xs), lo: at((1 - level) / 2), hi: at((1 + level) / 2) };
 }
+
+/** One measurement: a metric's value for one condition and one seed. */
+export interface Observation { readonly metric: string; readonly condition: string; readonly seed: string; readonly value: number }
+export interface ConditionSummary extends Interval { readonly metric: string; readonly condition: string }
+export interface Difference extends Interval { readonly metric: string; readonly a: string; readonly b: string; readonly resolved: boolean; readonly seeds: readonly string[] }
+
+/**
+ * Per metric and condition the mean with its t interval over seeds; per metric and pair of
+ * conditions (a, b) the paired difference a − b over the seeds both have. `pairs` defaults to
+ * the first condition (in order of appearance) against each other one. A seed that only one
+ * side of a pair has is an error naming it (`missing: "error"`), or is left out of that pair.
+ */
+export function compareConditions(obs: readonly Observation[], opts: { pairs?: readonly (readonly [string, string])[]; level?: number; missing?: "error" | "drop" } = {}):
+  { conditions: ConditionSummary[]; differences: Difference[] } {
+  const level = opts.level ?? 0.95;
+  const metrics = [...new Set(obs.map((o) => o.metric))];
+  const conditionNames = [...new Set(obs.map((o) => o.condition))];
+  const byKey = new Map<string, Map<string, number>>(); // metric \u0000 condition → seed → value
+  for (const o of obs) {
+    const key = `${o.metric}\u0000${o.condition}`;
+    const m = byKey.get(key) ?? new Map<string, number>();
+    if (m.has(o.seed)) throw new Error(`metric ${o.metric}, condition ${o.condition}: two values for seed ${o.seed}; the condition must tell every variant of one seed apart`);
+    m.set(o.seed, o.value);
+    byKey.set(key, m);
+  }
+  const conditions: ConditionSummary[] = [];
+  for (const metric of metrics) for (const condition of conditionNames) {
+    const m = byKey.get(`${metric}\u0000${condition}`);
+    if (m) conditions.push({ metric, condition, ...tInterval([...m.values()], level) });
+  }
+  const pairs = opts.pairs ?? conditionNames.slice(1).map((c) => [conditionNames[0]!, c] as const);
+  for (const [a, b] of pairs) for (const c of [a, b]) {
+    if (!conditionNames.includes(c)) throw new Error(`no condition '${c}' to compare; conditions are: ${conditionNames.join(", ")}`);
+  }
+  const differences: Difference[] = [];
+  for (const metric of metrics) for (const [a, b] of pairs) {
+    const ma = byKey.get(`${metric}\u0000${a}`), mb = byKey.get(`${metric}\u0000${b}`);
+    if (!ma || !mb) continue;
+    const seeds = [...ma.keys()].filter((s) => mb.has(s));
+    const unpaired = [...[...ma.keys()].filter((s) => !mb.has(s)).map((s) => `${s} (only in ${a})`), ...[...mb.keys()].filter((s) => !ma.has(s)).map((s) => `${s} (only in ${b})`)];
+    if (unpaired.length && (opts.missing ?? "error") === "error") {
+      throw new Error(`metric ${metric}: cannot pair ${a} with ${b}: seed ${unpaired.join(", ")} has no partner; run the missing variants, or set missing: drop to compare on the seeds both have`);
+    }
+    if (!seeds.length) continue;
+    const d = pairedDifference(seeds.map((s) => ma.get(s)!), seeds.map((s) => mb.get(s)!), level);
+    differences.push({ metric, a, b, seeds, ...d });
+  }
+  return { conditions, differences };
+}

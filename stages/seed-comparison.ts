@@ -72,7 +72,9 @@ export default defineStage({
     const manyNodes = new Set(variants.map((v) => nodeOf(v.label))).size > 1;
     const keys = [...new Set(variants.flatMap((v) => Object.keys(v.point)))];
     const seedKeys = keys.filter((k) => keyMatches(k, p.seed));
-    if (!seedKeys.length) throw new Error(`no sweep key named ${p.seed.join(" or ")} in ${variants[0]!.label}${keys.length ? ` (its keys: ${keys.join(", ")})` : " (it is not swept)"}: sweep a seed (e.g. matrix: { layer1: { seed: [0, 1, 2, 3, 4] } }) or name the seed key in params.seed`);
+    // Not swept over seeds (e.g. the one-seed experiment of a pipeline that also has a seed sweep):
+    // one seed each, intervals unbounded, nothing resolved — said in the log rather than failing.
+    if (!seedKeys.length) ctx.log(`no sweep key named ${p.seed.join(" or ")} (keys: ${keys.join(", ") || "none"}): one seed per condition, so every interval is unbounded; sweep a seed (e.g. matrix: { layer1: { seed: [0, 1, 2, 3, 4] } }) or name the seed key in params.seed`);
     for (const c of p.condition) if (!keys.some((k) => keyMatches(k, [c]))) throw new Error(`params.condition names '${c}', which no variant's sweep point has; keys are: ${keys.join(", ")}`);
     const conditionKeys = keys.filter((k) => !seedKeys.includes(k) && (!p.condition.length || keyMatches(k, p.condition)));
     const obs: (Observation & { variant: string })[] = [];

@@ -117,6 +117,31 @@ export function bootstrapInterval(xs: readonly number[], rng: Rng, level = 0.95,
   return { n, mean: m, sd: sd(xs), lo: at((1 - level) / 2), hi: at((1 + level) / 2) };
 }
 
+/**
+ * Conditions are comma-joined parts (`node,key=value,layer=2`). A pair [A, B] names whole
+ * conditions, or parts of them: then it pairs every condition containing A's parts with the one
+ * that has B's parts instead and the same rest — [layer=2, layer=1] compares the layers within
+ * each sweep condition, [transfer, scratch] the two arms at each training-set size.
+ */
+export function resolvePairs(pairs: readonly (readonly [string, string])[], conditions: readonly string[]): [string, string][] {
+  const parts = (c: string) => c.split(",");
+  const key = (xs: readonly string[]) => [...xs].sort().join("\u0000");
+  const byParts = new Map(conditions.map((c) => [key(parts(c)), c]));
+  const out: [string, string][] = [];
+  for (const [a, b] of pairs) {
+    const pa = parts(a), pb = parts(b);
+    let found = 0;
+    for (const c of conditions) {
+      const pc = parts(c);
+      if (!pa.every((x) => pc.includes(x))) continue;
+      const partner = byParts.get(key([...pc.filter((x) => !pa.includes(x)), ...pb]));
+      if (partner !== undefined && partner !== c) { out.push([c, partner]); found++; }
+    }
+    if (!found) throw new Error(`pair [${a}, ${b}] matches no two conditions; conditions are: ${conditions.join("; ")}`);
+  }
+  return out;
+}
+
 /** One measurement: a metric's value for one condition and one seed. */
 export interface Observation { readonly metric: string; readonly condition: string; readonly seed: string; readonly value: number }
 export interface ConditionSummary extends Interval { readonly metric: string; readonly condition: string }
@@ -146,10 +171,7 @@ export function compareConditions(obs: readonly Observation[], opts: { pairs?: r
     const m = byKey.get(`${metric}\u0000${condition}`);
     if (m) conditions.push({ metric, condition, ...tInterval([...m.values()], level) });
   }
-  const pairs = opts.pairs ?? conditionNames.slice(1).map((c) => [conditionNames[0]!, c] as const);
-  for (const [a, b] of pairs) for (const c of [a, b]) {
-    if (!conditionNames.includes(c)) throw new Error(`no condition '${c}' to compare; conditions are: ${conditionNames.join(", ")}`);
-  }
+  const pairs = opts.pairs ? resolvePairs(opts.pairs, conditionNames) : conditionNames.slice(1).map((c) => [conditionNames[0]!, c] as const);
   const differences: Difference[] = [];
   for (const metric of metrics) for (const [a, b] of pairs) {
     const ma = byKey.get(`${metric}\u0000${a}`), mb = byKey.get(`${metric}\u0000${b}`);

@@ -90,9 +90,15 @@ describe("seed-comparison through the CLI", () => {
     expect((await rig.lcl(["run"])).code).toBe(0);
     const [d] = await rows("cmp", "differences");
     expect(d).toMatchObject({ n: 3, seeds: "0;1;2" });
+    // No seed axis (a one-seed experiment of the same pipeline): n = 1, unbounded, never resolved.
+    rig.write("pipelines/p.yaml", pipeline(", seed: [replicate], condition: [nothing]"));
+    expect((await rig.lcl(["plan"])).code).toBe(0);
+    const bad = await rig.lcl(["run"]);
+    expect(bad.stdout + bad.stderr).toMatch(/params\.condition names 'nothing', which no variant's sweep point has/);
     rig.write("pipelines/p.yaml", pipeline(", seed: [replicate]"));
-    const noSeed = await rig.lcl(["run"]);
-    expect(noSeed.code).toBe(1);
-    expect(noSeed.stdout + noSeed.stderr).toMatch(/no sweep key named replicate.*name the seed key in params\.seed/s);
+    rig.write("experiments.yaml", "default: a\nexperiments:\n  a:\n    pipeline: p\n");
+    expect((await rig.lcl(["run"])).code).toBe(0);
+    const [one] = await rows("cmp", "differences");
+    expect(one).toMatchObject({ n: 1, resolved: false, ci_lo: -Infinity, ci_hi: Infinity });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bootstrapInterval, incompleteBeta, mean, pairedDifference, sd, tCdf, tInterval, tQuantile } from "../../src/metrics/seed-stats.js";
+import { bootstrapInterval, compareConditions, resolvePairs, incompleteBeta, mean, pairedDifference, sd, tCdf, tInterval, tQuantile } from "../../src/metrics/seed-stats.js";
 import { makeRng } from "../../src/sdk/rng.js";
 
 describe("Student-t quantile", () => {
@@ -73,5 +73,25 @@ describe("intervals over seeds", () => {
     expect(a.hi).toBeGreaterThan(a.mean);
     const t = tInterval(xs);
     expect(Math.abs((a.hi - a.lo) - (t.hi - t.lo)) / (t.hi - t.lo)).toBeLessThan(0.25); // ≈ the t interval at n = 40
+  });
+});
+
+describe("pairs of conditions", () => {
+  const conds = ["transfer,n=100", "scratch,n=100", "transfer,n=250", "scratch,n=250"];
+  it("a pair of parts pairs every condition with its counterpart of the same rest", () => {
+    expect(resolvePairs([["transfer", "scratch"]], conds)).toEqual([["transfer,n=100", "scratch,n=100"], ["transfer,n=250", "scratch,n=250"]]);
+    expect(resolvePairs([["transfer,n=250", "scratch,n=100"]], conds)).toEqual([["transfer,n=250", "scratch,n=100"]]);
+    expect(resolvePairs([["layer=2", "layer=1"]], ["m,layer=1", "m,layer=2"])).toEqual([["m,layer=2", "m,layer=1"]]);
+    expect(() => resolvePairs([["transfer", "oracle"]], conds)).toThrow(/matches no two conditions; conditions are: transfer,n=100/);
+  });
+  it("pairs seeds by name, refuses an unpaired seed unless told to drop it, and rejects duplicates", () => {
+    const o = (condition: string, seed: string, value: number) => ({ metric: "acc", condition, seed, value });
+    const obs = [o("a", "0", 1), o("a", "1", 2), o("a", "2", 4), o("b", "1", 1.5), o("b", "0", 0.4)];
+    expect(() => compareConditions(obs)).toThrow(/cannot pair a with b: seed 2 \(only in a\) has no partner/);
+    const { conditions, differences } = compareConditions(obs, { missing: "drop" });
+    expect(conditions.map((c) => [c.condition, c.n])).toEqual([["a", 3], ["b", 2]]);
+    expect(differences[0]).toMatchObject({ a: "a", b: "b", n: 2, seeds: ["0", "1"] });
+    expect(differences[0]!.mean).toBeCloseTo(((1 - 0.4) + (2 - 1.5)) / 2, 12); // seed 0 with seed 0, not by position
+    expect(() => compareConditions([o("a", "0", 1), o("a", "0", 2)])).toThrow(/two values for seed 0/);
   });
 });

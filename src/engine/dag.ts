@@ -29,7 +29,7 @@ export function renderDag(graph: Graph, format: DagFormat, status?: ReadonlyMap<
     case "text": {
       const lines = [`${graph.experiment} (pipeline ${graph.pipeline}, ${insts.length} stages)`];
       for (const i of insts) {
-        const ins = Object.entries(i.inputs).map(([p, r]) => Array.isArray(r) ? `${p} ← [${r.length} variants of ${r[0]?.instance.replace(/\[.*$/, "") ?? "?"}.${r[0]?.output ?? "?"}]` : `${p} ← ${(r as { instance: string; output: string }).instance}.${(r as { output: string }).output}`);
+        const ins = Object.entries(i.inputs).map(([p, r]) => Array.isArray(r) ? `${p} ← [${r.length} variants of ${[...new Set(r.map((x: { instance: string; output: string }) => `${x.instance.replace(/\[.*$/, "")}.${x.output}`))].join(", ") || "?"}]` : `${p} ← ${(r as { instance: string; output: string }).instance}.${(r as { output: string }).output}`);
         lines.push(`  ${label(i.id)}  [${i.kind.name}]${ins.length ? "  " + ins.join(", ") : ""}`);
       }
       return lines.join("\n");

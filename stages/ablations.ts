@@ -1,12 +1,13 @@
 import { defineStage, port, Schema } from "lcl";
 import sharp from "sharp";
+import { tInterval } from "../src/metrics/seed-stats.js";
 import { lineChart } from "../src/viz/chart.js";
 
 /**
  * The ablation table: one row per variant of a sweep (complexity matching on/off, objectives,
  * amplitudes, seeds …) with its layer-1 Gabor R², clean and OOD accuracy and layer 2's texture
  * modulation index and family/sample variance ratio (texture-selectivity); and the same metrics as mean ± sd over seeds per
- * condition. Seeds are recognised as sweep keys named
+ * condition with its 95 % Student-t CI (paired differences between conditions: seed-comparison). Seeds are recognised as sweep keys named
  * `seed` or `<node>.seed`; every other sweep key defines the condition.
  */
 const isSeed = (k: string) => k === "seed" || k.endsWith(".seed");
@@ -18,7 +19,7 @@ const METRICS = ["gabor_r2", "frac_gabor", "clean_acc", "ood_acc", "texture_mi",
 
 export default defineStage({
   name: "ablations",
-  version: 1,
+  version: 2,
   description: "Join every ablation variant: Gabor R², clean/OOD accuracy, layer-2 texture MI, per variant and mean ± sd over seeds.",
   headline: ["clean_acc[*]", "ood_acc[*]", "gabor_r2[*]", "texture_var_ratio[*]", "texture_mi[*]", "failed_variants"],
   params: Schema.Struct({}),
@@ -29,7 +30,7 @@ export default defineStage({
   },
   outputs: {
     variants: port.table({ variant: "utf8", condition: "utf8", seed: "utf8", status: "utf8", gabor_r2: "float64", frac_gabor: "float64", clean_acc: "float64", ood_acc: "float64", texture_mi: "float64", texture_var_ratio: "float64" }, { format: "parquet" }),
-    summary: port.table({ condition: "utf8", metric: "utf8", mean: "float64", sd: "float64", n: "int32" }, { format: "parquet" }),
+    summary: port.table({ condition: "utf8", metric: "utf8", mean: "float64", sd: "float64", n: "int32", ci_lo: "float64", ci_hi: "float64" }, { format: "parquet", description: "per condition and metric: mean, SD and 95 % t CI over seeds (unbounded for one seed)" }),
     plot: port.file("png", { headline: true, description: "mean ± sd over seeds of each metric per condition" }),
   },
   async run(ctx) {
@@ -68,16 +69,15 @@ export default defineStage({
     }
     await ctx.outputs.variants.write(rows);
     const conditions = [...new Set(rows.condition)];
-    const summary = { condition: [] as string[], metric: [] as string[], mean: [] as number[], sd: [] as number[], n: [] as number[] };
+    const summary = { condition: [] as string[], metric: [] as string[], mean: [] as number[], sd: [] as number[], n: [] as number[], ci_lo: [] as number[], ci_hi: [] as number[] };
     for (const c of conditions) for (const m of METRICS) {
       const vals = rows[m].filter((_, i) => rows.condition[i] === c).filter((x): x is number => typeof x === "number" && Number.isFinite(x));
       if (!vals.length) continue;
-      const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
-      const sd = vals.length > 1 ? Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / (vals.length - 1)) : 0;
-      summary.condition.push(c); summary.metric.push(m); summary.mean.push(mean); summary.sd.push(sd); summary.n.push(vals.length);
+      const { mean, sd, lo, hi } = tInterval(vals);
+      summary.condition.push(c); summary.metric.push(m); summary.mean.push(mean); summary.sd.push(sd); summary.n.push(vals.length); summary.ci_lo.push(lo); summary.ci_hi.push(hi);
       ctx.metric(`${m}[${c}]`, mean);
     }
-    await ctx.outputs.summary.write({ ...summary, n: Int32Array.from(summary.n) });
+    await ctx.outputs.summary.write({ ...summary, n: Int32Array.from(summary.n), ci_lo: Float64Array.from(summary.ci_lo), ci_hi: Float64Array.from(summary.ci_hi) });
     const series = METRICS.filter((m) => summary.metric.includes(m)).map((m) => ({
       label: m, points: conditions.map((c, i) => { const k = summary.condition.findIndex((x, j) => x === c && summary.metric[j] === m); return k >= 0 ? [i + 1, summary.mean[k]!, summary.sd[k]!] as [number, number, number] : [i + 1, NaN] as [number, number]; }).filter((p) => Number.isFinite(p[1])),
     }));

@@ -108,3 +108,30 @@ describe("zip sweeps (one axis across several nodes)", () => {
     expect(r.stderr).toMatch(/first\.factor is swept both here and in matrix\.first/);
   });
 });
+
+describe("a join wired to a list of outputs", () => {
+  const gather = (tables: string) => `nodes:
+  src: { uses: t-source }
+  a: { uses: t-scale, inputs: { table: src.table } }
+  b: { uses: t-scale, inputs: { table: src.table }, params: { factor: 3 } }
+  join: { uses: t-join, inputs: { tables: ${tables} } }
+`;
+  const exps = `default: z\nexperiments:\n  z:\n    pipeline: p\n    matrix:\n      src: { offset: [0, 10] }\n`;
+
+  it("receives every variant of every listed node, in the listed order", async () => {
+    rig = new Rig({ "pipelines/p.yaml": gather("[a.table, b.table]"), "experiments.yaml": exps }, { toyStages: true });
+    const r = await rig.lcl(["run"]);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = JSON.parse((await rig.lcl(["show", "z", "join", "--json"])).stdout)[0];
+    expect(Object.keys(rec.data.inputs.tables)).toEqual(["a[offset=0]", "a[offset=10]", "b[offset=0]", "b[offset=10]"]);
+    expect((await rig.lcl(["dag", "z"])).stdout).toContain("tables ← [4 variants of a.table, b.table]");
+  });
+
+  it("rejects a list on a plain input and a repeated output, pointing at the YAML", async () => {
+    rig = new Rig({ "pipelines/p.yaml": gather("[a.table, a.table]").replace("inputs: { table: src.table }, params", "inputs: { table: [src.table] }, params"), "experiments.yaml": exps }, { toyStages: true });
+    const r = await rig.lcl(["plan"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pipelines\/p\.yaml:\d+:\d+.*input 'table' of 't-scale' takes one <node>\.<output>, not a list/s);
+    expect(r.stderr).toMatch(/input 'tables' lists a\.table twice/);
+  });
+});

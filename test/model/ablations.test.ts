@@ -47,6 +47,12 @@ describe("ablations join", () => {
     const o = rec.outputs.summary.object as string;
     expect(readFileSync(rig.path("artifacts/objects", o.slice(0, 2), o.slice(2))).subarray(0, 4).toString()).toBe("PAR1");
     expect(rec.outputs.variants.rows).toBe(6);
+    // 95 % t CI over the 3 seeds: clean accuracy 0.80, 0.81, 0.82 → 0.81 ± t(0.975, 2)·0.01/√3, t = 4.302653 (tables)
+    const { readTableFile } = await import("../../src/sdk/table-file.js");
+    const summary = (await readTableFile(rig.path("artifacts/views/a/join/summary.parquet"))).toArray().map((r) => r.toJSON() as Record<string, any>);
+    const clean = summary.find((r) => r.condition === "amp=0" && r.metric === "clean_acc")!;
+    expect(clean.ci_lo).toBeCloseTo(0.81 - (4.302653 * 0.01) / Math.sqrt(3), 6);
+    expect(clean.ci_hi).toBeCloseTo(0.81 + (4.302653 * 0.01) / Math.sqrt(3), 6);
     // layer 2's MI of each variant's own layer 1 (r2/10 = (0.5 + seed/10)/10) → mean over seeds 0.06
     expect(rec.metrics["texture_mi[amp=0]"]).toBeCloseTo(0.06, 10);
     expect(rec.outputs.variants.columns.find((c: any) => c.name === "texture_mi").nulls).toBe(0);

@@ -93,7 +93,7 @@ const cases: Case[] = [
   { name: "zip not a map", experiments: "default: base\nexperiments:\n  base:\n    pipeline: p\n    zip:\n      ax: [1, 2]\n", file: "experiments.yaml", line: 6, message: /'ax' takes a map of <node>\.<param>/, fix: /write a map of <node>\.<param>: \[values…\]/ },
   { name: "uses kind name case", pipeline: "\ndescription: test pipeline\nnodes:\n  src:\n    uses: t-source\n  scale:\n    uses: T-Scale\n    inputs: { table: src.table }\n  join:\n    uses: t-join\n    inputs: { tables: scale.table }\n", file: "pipelines/p.yaml", line: 7, message: /unknown stage kind 'T-Scale'/, fix: /did you mean 't-scale'\?/ },
   { name: "matrix list entry not a map", experiments: "default: base\nexperiments:\n  base:\n    pipeline: p\n    matrix:\n      src: [3]\n", file: "experiments.yaml", line: 6, message: /'matrix'|'src'|takes/, fix: /write/ },
-  { name: "input given as a list", pipeline: "nodes:\n  src: { uses: t-source }\n  scale: { uses: t-scale, inputs: { table: [src.table] } }\n", file: "pipelines/p.yaml", line: 3, message: /'table' takes <node>\.<output>/, fix: /gen\.table/ },
+  { name: "input given as a list", pipeline: "nodes:\n  src: { uses: t-source }\n  scale: { uses: t-scale, inputs: { table: [src.table] } }\n", file: "pipelines/p.yaml", line: 3, message: /'table' of 't-scale' takes one <node>\.<output>, not a list/, fix: /only join inputs .* accept a list/ },
 ];
 
 const EXP = "default: base\nexperiments:\n  base:\n    pipeline: p\n";

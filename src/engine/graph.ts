@@ -133,6 +133,11 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
         diagnostics.push(node.origin.src.diag(at(port), `input '${port}' is an empty list`, "list at least one <node>.<output>"));
         continue;
       }
+      const dup = typeof refOrList === "string" ? undefined : refOrList.find((r, k) => refOrList.indexOf(r) !== k);
+      if (dup) {
+        diagnostics.push(node.origin.src.diag(at(port), `input '${port}' lists ${dup} twice`, "list each output once"));
+        continue;
+      }
       for (const ref of typeof refOrList === "string" ? [refOrList] : refOrList) {
         const [from, output] = ref.split(".") as [string, string];
         const up = decls.get(from);

@@ -124,7 +124,7 @@ describe("a join wired to a list of outputs", () => {
     expect(r.code, r.stderr).toBe(0);
     const rec = JSON.parse((await rig.lcl(["show", "z", "join", "--json"])).stdout)[0];
     expect(Object.keys(rec.data.inputs.tables)).toEqual(["a[offset=0]", "a[offset=10]", "b[offset=0]", "b[offset=10]"]);
-    expect((await rig.lcl(["dag", "z"])).stdout).toContain("tables ← [4 variants of a.table, b.table]");
+    expect((await rig.lcl(["dag", "z"])).stdout).toContain("tables ← [4 variants of a.table + b.table]");
   });
 
   it("rejects a list on a plain input and a repeated output, pointing at the YAML", async () => {

@@ -154,9 +154,11 @@ say "slurm run done"
 
 # Compare: every stage's fingerprint and every output's object and logical hash.
 node --input-type=module - "$ws/artifacts" "$T/store-local" <<'EOF' || exit 1
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 const [slurmStore, localStore] = process.argv.slice(2);
-const ref = (s) => JSON.parse(readFileSync(`${s}/refs/demo-sweep.json`, "utf8")).stages;
+// Refs are per workspace (refs/<workspace>/<experiment>.json); each store here has one workspace.
+const refPath = (s) => readdirSync(`${s}/refs`).map((w) => `${s}/refs/${w}/demo-sweep.json`).find((f) => existsSync(f)) ?? `${s}/refs/demo-sweep.json`;
+const ref = (s) => JSON.parse(readFileSync(refPath(s), "utf8")).stages;
 const a = ref(slurmStore), b = ref(localStore);
 const record = (s, fp) => JSON.parse(readFileSync(`${s}/stages/${fp.slice(0, 2)}/${fp}.json`, "utf8"));
 let bad = 0, n = 0, hosts = new Set();

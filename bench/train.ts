@@ -2,8 +2,11 @@
  * `npm run bench:train`: one LCL-V2 layer-1 training step — batch 128 pairs (256 patches of
  * 32×32), 7×7×32 conv, ReLU, L2 energy pooling (σ=1, stride 2), divisive normalisation, the
  * default spectral objective, Adam — through lcl's own training loop (src/model/train.ts) on the
- * chosen backend, and the same step in PyTorch on CPU in the same run when python3-torch is
- * installed (Debian: `apt-get install python3-torch`). Prints ms/step and the ratio.
+ * chosen backend at 1 worker and at every core, and exactly the same function in PyTorch on CPU
+ * (lcl's Gaussian matrices, shipped over) at 1 thread and at every core, when python3-torch is
+ * installed (Debian: `apt-get install python3-torch`). Prints ms/step, both ratios, the scaling
+ * efficiency, whether N workers reproduce 1 worker's weights, the gradient agreement with
+ * PyTorch, peak RSS and the load average (a ratio means little on a loaded machine).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,76 +14,91 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type * as tfc from "@tensorflow/tfjs-core";
 import { gaussianMatrix } from "../src/compute/ops.js";
-import { blockForward, pooledFeatures } from "../src/model/block.js";
+import { blockForward } from "../src/model/block.js";
+import { readoutFeatures } from "../src/model/features.js";
 import { objective } from "../src/model/objectives.js";
 import { Effect } from "effect";
 import { selectBackend, tensorflow } from "../src/compute/backend.js";
-import { trainBlock } from "../src/model/train.js";
+import { trainBlock, type PairData } from "../src/model/train.js";
 
-const B = 128, S = 32, K = 7, C = 32, STEPS = Number(process.env.BENCH_STEPS ?? 12);
+const B = 128, S = 32, K = 7, C = 32, SHARDS = 8, STEPS = Number(process.env.BENCH_STEPS ?? 12);
+const CORES = os.availableParallelism();
 const backend = (await selectBackend(process.env.LCL_BACKEND)).name;
 const tf = await tensorflow(backend);
 const pool = new Float32Array(4 * B * S * S).map((_, i) => Math.sin(i * 12.9898) * 0.5 + Math.sin(i * 0.37)); // deterministic, not constant
-const data = {
-  count: 2 * B,
-  input: (idx: Int32Array) => {
+const data: PairData = {
+  count: 2 * B, shape: [S, S, 1],
+  rows: (idx) => {
     const x = new Float32Array(2 * idx.length * S * S);
     idx.forEach((j, k) => { x.set(pool.subarray(j * S * S, (j + 1) * S * S), k * S * S); x.set(pool.subarray((j + 2 * B) * S * S, (j + 2 * B + 1) * S * S), (idx.length + k) * S * S); });
-    return tf.tensor4d(x, [2 * idx.length, S, S, 1]);
+    return x;
   },
 };
 const spec = { kernel: K, channels: C, sigma: 1, stride: 2, norm: true };
-const r = await Effect.runPromise(trainBlock(tf, data, {
-  spec, inChannels: 1, steps: STEPS + 2, batch: B, lr: 1e-3, weightDecay: 0, warmup: 0,
-  objective: { name: "spectral", lambda: 1, barlowLambda: 5e-3, tau: 0.1 }, checkpointEvery: 0, seed: 1,
-}, { progress() {}, log() {} }));
-const per = Array.from({ length: STEPS }, (_, i) => (r.curve.wall_s[i + 2]! - r.curve.wall_s[i + 1]!) * 1000).sort((a, b) => a - b);
-const ours = per[Math.floor(per.length / 2)]!;
-console.log(`one layer-1 training step: batch ${B} pairs (${2 * B} patches ${S}×${S}), ${K}×${K}×${C} conv, L2 pooling, divisive norm, spectral loss, Adam; median of ${STEPS}`);
-console.log(`  lcl (${backend})            ${ours.toFixed(0).padStart(6)} ms/step`);
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+async function lcl(workers: number) {
+  const r = await Effect.runPromise(trainBlock(tf, data, {
+    spec, inChannels: 1, steps: STEPS + 2, batch: B, lr: 1e-3, weightDecay: 0, warmup: 0,
+    objective: { name: "spectral", lambda: 1, barlowLambda: 5e-3, tau: 0.1 }, checkpointEvery: 0, seed: 1, shards: SHARDS, workers,
+  }, { progress() {}, log() {} }));
+  return { ms: median(Array.from({ length: STEPS }, (_, i) => (r.curve.wall_s[i + 2]! - r.curve.wall_s[i + 1]!) * 1000)), w: r.w, workers: r.workers };
+}
+const load = () => os.loadavg()[0]!.toFixed(1);
+console.log(`one layer-1 training step: batch ${B} pairs (${2 * B} patches ${S}×${S}), ${K}×${K}×${C} conv, L2 pooling (σ 1, stride 2), divisive norm (σ 2), spectral loss, Adam; median of ${STEPS}; ${CORES} cores, load ${load()}`);
+const one = await lcl(1);
+console.log(`  lcl (${backend}, 1 worker)        ${one.ms.toFixed(0).padStart(6)} ms/step`);
+const all = CORES > 1 ? await lcl(CORES) : one;
+if (CORES > 1) {
+  const same = Buffer.from(all.w.buffer).equals(Buffer.from(one.w.buffer));
+  console.log(`  lcl (${backend}, ${all.workers} workers)       ${all.ms.toFixed(0).padStart(6)} ms/step   scaling efficiency ${((100 * one.ms) / (all.ms * all.workers)).toFixed(0)}% (aim ≥ 85% at 2)   weights vs 1 worker: ${same ? "bit-identical" : "DIFFERENT"}`);
+}
 
 // Debian's python3-torch lives under /usr/bin/python3, which a pyenv/venv python3 may shadow.
-const python = ["python3", "/usr/bin/python3"].find((py) => spawnSync(py, ["-c", "import torch"]).status === 0);
+const python = ["/usr/bin/python3", "python3"].find((py) => spawnSync(py, ["-c", "import torch"]).status === 0);
 if (!python) {
   console.log("  PyTorch: not installed — skipped (Debian: apt-get install python3-torch)");
 } else {
+  // The same function as blockForward: valid conv, ReLU, energy pooling with lcl's own Gaussian
+  // matrices (σ, edge-renormalised, stride 2), divisive norm blurred with 2σ, then the spectral loss.
+  const conv = S - K + 1, pooled = Math.floor((conv - 1) / 2) + 1;
   const torch = (threads: number) => spawnSync(python, ["-c", `
-import math, time, torch
+import math, time, resource, torch
 import torch.nn.functional as F
 torch.manual_seed(0); torch.set_num_threads(${threads})
 B, S, K, C, STEPS = ${B}, ${S}, ${K}, ${C}, ${STEPS}
 x = torch.randn(2 * B, 1, S, S)
 w = (torch.randn(C, 1, K, K) * math.sqrt(2 / (K * K))).requires_grad_(); b = torch.zeros(C, requires_grad=True)
 opt = torch.optim.AdamW([w, b], 1e-3, weight_decay=0)
-g = torch.exp(-torch.arange(-2, 3, dtype=torch.float32) ** 2 / 2); g = g / g.sum()
-g2 = (g[:, None] * g[None, :])[None, None]
-def blur(t, stride):  # per-channel Gaussian blur (5×5, σ=1), edges zero-padded
-    c = t.shape[1]
-    return F.conv2d(t, g2.expand(c, 1, 5, 5), stride=stride, padding=2, groups=c)
+g2 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(conv, 1, 2)))}).reshape(${conv}, ${pooled})
+g1 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(pooled, 2, 1)))}).reshape(${pooled}, ${pooled})
+blur = lambda t, g: g.T @ (t @ g)   # separable: columns, then rows (lcl's gaussianPool)
 def step():
     opt.zero_grad()
     u = F.relu(F.conv2d(x, w, b))
-    p = torch.sqrt(blur(u * u, 2) + 1e-6)
-    p = p / (torch.sqrt(blur((p * p).mean(1, keepdim=True), 1) + 1e-12) + 1e-3)
+    p = torch.sqrt(blur(u * u, g2) + 1e-6)
+    p = p / (torch.sqrt(blur((p * p).mean(1, keepdim=True), g1) + 1e-12) + 1e-3)
     z = p.mean((2, 3)); za, zb = z[:B], z[B:]
-    ua = za - za.mean(0); ua = ua / ua.norm(dim=1, keepdim=True); ub = zb - zb.mean(0); ub = ub / ub.norm(dim=1, keepdim=True)
+    ua = za - za.mean(0); ua = ua / torch.sqrt((ua * ua).sum(1, keepdim=True) + 1e-12)
+    ub = zb - zb.mean(0); ub = ub / torch.sqrt((ub * ub).sum(1, keepdim=True) + 1e-12)
     gram = ua @ ub.T; d = (ua * ub).sum(1)
     loss = -2 * d.mean() + ((gram ** 2).sum() - (d ** 2).sum()) / (B * (B - 1))
     loss.backward(); opt.step()
 step(); step(); ts = []
 for _ in range(STEPS):
     t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1000)
-print(sorted(ts)[len(ts) // 2])
+print(sorted(ts)[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 `], { encoding: "utf8" });
   gradientCheck(python);
-  // PyTorch's step time on this machine swings by 2–3× between runs; medians of several steps, both thread counts.
-  for (const threads of [1, 2]) {
-    const r = torch(threads);
+  const threads = [...new Set([1, CORES])];
+  for (const t of threads) {
+    const r = torch(t);
     if (r.status !== 0) { console.log(`  PyTorch failed: ${r.stderr.trim().split("\n").pop()}`); break; }
-    const ms = Number(r.stdout);
-    console.log(`  PyTorch (CPU, ${threads} thread${threads > 1 ? "s" : " "})  ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours / ms).toFixed(2)}×${threads === 2 ? "   (aim ≤ 1.5×; wasm runs on one thread)" : ""}`);
+    const [ms, rss] = r.stdout.trim().split(" ").map(Number) as [number, number];
+    const ours = t === 1 ? one : all;
+    console.log(`  PyTorch (CPU, ${t} thread${t > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${t} thread${t > 1 ? "s" : ""}${t === CORES ? "; aim ≤ 1.5×" : ""})   peak RSS ${rss.toFixed(0)} MiB`);
   }
 }
+console.log(`  lcl peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (main thread + workers); load at the end ${load()}`);
 
 /**
  * The same loss and weight gradient in both frameworks on the same x and w, with the pooling
@@ -96,7 +114,7 @@ function gradientCheck(python: string) {
   const { loss, gw, gb } = tf.tidy(() => {
     const xt = tf.tensor4d(x, [2 * n, s, s, 1]);
     const f = (wt: tfc.Tensor, bt: tfc.Tensor) => {
-      const z = pooledFeatures(tf, blockForward(tf, xt, { w: wt as tfc.Tensor4D, b: bt as tfc.Tensor1D }, spec));
+      const z = readoutFeatures(tf, blockForward(tf, xt, { w: wt as tfc.Tensor4D, b: bt as tfc.Tensor1D }, spec), "mean");
       return objective(tf, tf.slice(z, [0, 0], [n, -1]), tf.slice(z, [n, 0], [n, -1])).loss;
     };
     const { value, grads } = tf.valueAndGrads(f)([tf.tensor4d(w, [k, k, 1, c]), tf.tensor1d(b)]);

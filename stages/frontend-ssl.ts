@@ -1,8 +1,8 @@
 import { defineStage, port, Schema, tensorflow } from "lcl";
 import { Effect } from "effect";
 import { blockInfo, type FrontendArchitecture } from "../src/model/frontend.js";
-import { curveColumns, curvePort, trainingMetrics, type LayerTrainingParams } from "../src/model/layer-training.js";
-import { gatherPairs, imagesOf, pairsFromTable } from "../src/model/pairs.js";
+import { curveColumns, curvePort, rawPairs, trainingMetrics, type LayerTrainingParams } from "../src/model/layer-training.js";
+import { imagesOf, pairsFromTable } from "../src/model/pairs.js";
 import { trainStack } from "../src/model/train.js";
 import { blockParams, trainingParams } from "../src/model/train-params.js";
 import { DEFAULT_BLOCKS } from "../src/model/architecture.js";
@@ -37,10 +37,10 @@ export default defineStage({
     const trainedOn = imagesOf(table);
     const s1 = { kernel: p.kernel, channels: p.channels, sigma: p.sigma, stride: p.stride, norm: p.norm, pooling: p.pooling };
     const s2 = { ...s1, kernel: p.kernel2, channels: p.channels2 };
-    const side = pairs.side, started = performance.now();
-    const t = await Effect.runPromise(trainStack(tf, { count: pairs.count, input: (idx) => tf.tensor4d(gatherPairs(pairs, idx), [2 * idx.length, side, side, 1]) }, {
+    const started = performance.now();
+    const t = await Effect.runPromise(trainStack(tf, rawPairs(pairs), {
       specs: [s1, s2], inChannels: 1, steps: p.steps, batch: Math.min(p.batch, pairs.count), lr: p.lr, weightDecay: p.weight_decay, warmup: p.warmup,
-      objective: { name: p.objective, lambda: p.lambda, barlowLambda: p.barlow_lambda, tau: p.tau }, readout: p.readout, checkpointEvery: p.checkpoint_every, seed: ctx.rng.fork(`seed:${p.seed}`).int(2 ** 31),
+      objective: { name: p.objective, lambda: p.lambda, barlowLambda: p.barlow_lambda, tau: p.tau }, readout: p.readout, checkpointEvery: p.checkpoint_every, seed: ctx.rng.fork(`seed:${p.seed}`).int(2 ** 31), shards: p.shards,
     }, { progress: ctx.progress, log: ctx.log, checkpoint: ctx.checkpoint }), { signal: ctx.signal });
     const [b1, b2] = t.blocks as [{ w: Float32Array; b: Float32Array }, { w: Float32Array; b: Float32Array }];
     await ctx.outputs.frontend.write({

@@ -1,7 +1,8 @@
 import { defineStage, port, Schema, tensorflow } from "lcl";
 import type * as tfc from "@tensorflow/tfjs-core";
 import { receptiveFields } from "../src/model/architecture.js";
-import { blockForward, pooledFeatures } from "../src/model/block.js";
+import { blockForward } from "../src/model/block.js";
+import { readoutFeatures, type Readout } from "../src/model/features.js";
 import { blockInfo, frozenForward, parseBlockInfo, unionImages } from "../src/model/frontend.js";
 import { curveColumns, curvePort, specOf, trainingMetrics, trainLayer, type FrozenBlock } from "../src/model/layer-training.js";
 import { imagesOf, pairsFromTable, type Pairs } from "../src/model/pairs.js";
@@ -54,7 +55,7 @@ export default defineStage({
     });
     await ctx.outputs.block.write(blockInfo([l1, spec], l1.channels, trainedOn));
     await ctx.outputs.curve.write(curveColumns(t));
-    await ctx.outputs.units.write(await strongestPatches(ctx, tf, pairs, frozen, { spec, w: t.w, b: t.b, inChannels: l1.channels }));
+    await ctx.outputs.units.write(await strongestPatches(ctx, tf, pairs, frozen, { spec, w: t.w, b: t.b, inChannels: l1.channels }, p.readout));
     for (const [k, v] of Object.entries(trainingMetrics(t, p.steps, started))) ctx.metric(k, v);
     ctx.metric("rf_px", rf);
   },
@@ -62,9 +63,10 @@ export default defineStage({
 
 /**
  * Layer-2 units are not pictures of filters (they weigh layer-1 channels), so each is shown by
- * the patches (A sides, up to 1024) that give it the largest pooled response: what it is for.
+ * the patches (A sides, up to 1024) that give it the largest response as the objective reads it
+ * (map mean or central unit): what it is for.
  */
-async function strongestPatches(ctx: { signal: AbortSignal }, tf: Awaited<ReturnType<typeof tensorflow>>, pairs: Pairs, frozen: FrozenBlock[], top: FrozenBlock) {
+async function strongestPatches(ctx: { signal: AbortSignal }, tf: Awaited<ReturnType<typeof tensorflow>>, pairs: Pairs, frozen: FrozenBlock[], top: FrozenBlock, readout: Readout) {
   const n = Math.min(pairs.count, 1024), P = pairs.side * pairs.side, units = Math.min(16, top.spec.channels), per = 8;
   const feats = new Float32Array(n * top.spec.channels);
   for (let s = 0; s < n; s += 128) {
@@ -74,7 +76,7 @@ async function strongestPatches(ctx: { signal: AbortSignal }, tf: Awaited<Return
       const x = tf.tensor4d(pairs.a.subarray(s * P, (s + m) * P), [m, pairs.side, pairs.side, 1]);
       const y = frozenForward(tf, x, frozen);
       const w = tf.tensor4d(top.w, [top.spec.kernel, top.spec.kernel, top.inChannels, top.spec.channels]) as tfc.Tensor4D;
-      return pooledFeatures(tf, blockForward(tf, y, { w, b: tf.tensor1d(top.b) }, top.spec));
+      return readoutFeatures(tf, blockForward(tf, y, { w, b: tf.tensor1d(top.b) }, top.spec), readout);
     });
     feats.set(z.dataSync() as Float32Array, s * top.spec.channels);
     z.dispose();

@@ -37,11 +37,6 @@ export function blockForward(tf: Tf, x: tfc.Tensor4D, wts: BlockWeights, spec: B
   });
 }
 
-/** Features per patch: the spatial mean of a block's output, [B,H,W,C] → [B,C]. */
-export function pooledFeatures(tf: Tf, y: tfc.Tensor4D): tfc.Tensor2D {
-  return tf.mean(y, [1, 2]) as tfc.Tensor2D;
-}
-
 /** Kernel [k,k,Cin,Cout] (row-major) → Cout tiles of k×k, input channel `c` (a filter image each). */
 export function kernelTiles(w: Float32Array, k: number, cin: number, cout: number, c = 0): Float32Array[] {
   return Array.from({ length: cout }, (_, o) => Float32Array.from({ length: k * k }, (_, i) => w[(i * cin + c) * cout + o]!));

@@ -1,27 +1,32 @@
 import type * as tfc from "@tensorflow/tfjs-core";
 import { Effect } from "effect";
 import type { Tf } from "../compute/backend.js";
-import type { Checkpoints } from "../engine/checkpoint.js";
 import type { Tensor } from "../sdk/ports.js";
 import { makeRng } from "../sdk/rng.js";
 import { Adam } from "./adam.js";
 import type { BlockSpec } from "./architecture.js";
-import { blockForward, initBlock } from "./block.js";
-import { readoutFeatures, type Readout } from "./features.js";
+import { initBlock } from "./block.js";
+import { defaultWorkers, gradientEngine, type Coupler } from "./data-parallel.js";
+import type { Readout } from "./features.js";
+import { batchIndices, runLoop, TrainingDiverged, type Checkpointer } from "./loop.js";
 import { objective, type ObjectiveOptions } from "./objectives.js";
+import { shardRanges } from "./shard-gradients.js";
+
+export { batchIndices, TrainingDiverged };
 
 /**
- * Layerwise training of one block on patch pairs: the block's input is data (patches, or a frozen
- * lower layer's output), so no gradient ever reaches a lower layer. Runs as an Effect: interrupting
- * the fiber (Ctrl-C, SIGTERM) saves a checkpoint between two steps, and every `checkpointEvery`
- * steps one is saved anyway, so a killed run loses at most that much. Batches and the init derive
- * from (seed, step), never from a running stream, so a resumed run is bit-identical to an
- * uninterrupted one.
+ * Self-supervised training of blocks on patch pairs, through the one training loop (loop.ts) and
+ * data-parallel across cores (data-parallel.ts). One block is layerwise training: its input is
+ * data (patches, or a frozen lower layer's output), so no gradient reaches a lower layer. Several
+ * is the end-to-end control. The batch is split into `shards` fixed shards whose gradients are
+ * summed in shard order, so the worker count never changes a bit of the result.
  */
 export interface PairData {
   readonly count: number;
-  /** The block's input for pairs `idx`, A sides then B sides: [2n, H, W, C]. Called inside tf.tidy. */
-  input(idx: Int32Array): tfc.Tensor4D;
+  /** [H, W, C] of one input row. */
+  readonly shape: readonly [number, number, number];
+  /** The block's input for pairs `idx`, A sides then B sides: [2n, H, W, C] flat. */
+  rows(idx: Int32Array): Float32Array;
 }
 
 export interface TrainConfig {
@@ -37,12 +42,16 @@ export interface TrainConfig {
   readonly readout?: Readout;
   readonly checkpointEvery: number;
   readonly seed: number;
+  /** Fixed shards per batch (part of the result's identity: it sets the gradient summation order). */
+  readonly shards: number;
+  /** Worker threads (default: LCL_WORKERS, else every core); never changes the result. */
+  readonly workers?: number;
 }
 
 export interface TrainIO {
   progress(step: number, total: number): void;
   log(message: string): void;
-  readonly checkpoint?: Checkpoints;
+  readonly checkpoint?: Checkpointer;
 }
 
 export const CURVE_COLUMNS = ["step", "loss", "similarity", "decorrelation", "lr", "wall_s"] as const;
@@ -54,27 +63,8 @@ export interface Trained {
   readonly initial: { readonly w: Float32Array; readonly b: Float32Array };
   readonly curve: Curve;
   readonly resumedFrom?: number;
-}
-
-export class TrainingDiverged extends Error { override name = "TrainingDiverged"; }
-
-/** Indices of batch `step`: consecutive slices of a per-epoch permutation, so each pair is seen once per epoch. */
-export function batchIndices(seed: number, step: number, batch: number, count: number): Int32Array {
-  if (batch > count) throw new Error(`batch ${batch} is larger than the ${count} pairs available`);
-  const out = new Int32Array(batch);
-  let perm: Int32Array | undefined, permEpoch = -1;
-  for (let k = 0; k < batch; k++) {
-    const pos = step * batch + k, epoch = Math.floor(pos / count);
-    if (epoch !== permEpoch) { perm = permutation(makeRng(seed).fork(`epoch:${epoch}`), count); permEpoch = epoch; }
-    out[k] = perm![pos - epoch * count]!;
-  }
-  return out;
-}
-
-function permutation(rng: ReturnType<typeof makeRng>, n: number): Int32Array {
-  const p = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) { const j = rng.int(i + 1); const t = p[i]!; p[i] = p[j]!; p[j] = t; }
-  return p;
+  /** Worker threads that computed the gradients. */
+  readonly workers: number;
 }
 
 export function trainBlock(tf: Tf, data: PairData, cfg: TrainConfig, io: TrainIO): Effect.Effect<Trained, TrainingDiverged> {
@@ -86,6 +76,25 @@ export interface StackTrained {
   readonly initial: readonly { readonly w: Float32Array; readonly b: Float32Array }[];
   readonly curve: Curve;
   readonly resumedFrom?: number;
+  readonly workers: number;
+}
+
+/**
+ * The pair objective over the whole batch from per-shard features of `width` columns (each
+ * shard's rows: its pairs' A sides, then their B sides): loss, diagnostics, dL/dfeatures per shard.
+ */
+export function pairCoupler(tf: Tf, o: ObjectiveOptions, width: number): Coupler {
+  return (features) => tf.tidy(() => {
+    let similarity = NaN, decorrelation = NaN;
+    const { value, grads } = tf.valueAndGrads((...z: tfc.Tensor[]) => {
+      const half = (t: tfc.Tensor, from: 0 | 1) => tf.slice(t, [from * t.shape[0]! / 2, 0], [t.shape[0]! / 2, -1]);
+      const terms = objective(tf, tf.concat(z.map((t) => half(t, 0))) as tfc.Tensor2D, tf.concat(z.map((t) => half(t, 1))) as tfc.Tensor2D, o);
+      // valueAndGrads keeps only the loss: read the diagnostics while they exist
+      similarity = terms.similarity.dataSync()[0]!; decorrelation = terms.decorrelation.dataSync()[0]!;
+      return terms.loss;
+    })(features.map((f) => tf.tensor2d(f, [f.length / width, width])));
+    return { loss: value.dataSync()[0]!, extras: { similarity, decorrelation }, dz: grads.map((g) => g.dataSync() as Float32Array) };
+  });
 }
 
 /**
@@ -94,81 +103,55 @@ export interface StackTrained {
  * through the upper blocks into the lower ones.
  */
 export function trainStack(tf: Tf, data: PairData, cfg: Omit<TrainConfig, "spec"> & { readonly specs: readonly BlockSpec[] }, io: TrainIO): Effect.Effect<StackTrained, TrainingDiverged> {
-  return Effect.gen(function* () {
-    const { specs, steps } = cfg;
-    const initRng = makeRng(cfg.seed).fork("init");
-    const initial = specs.map((spec, i) => initBlock(spec, i === 0 ? cfg.inChannels : specs[i - 1]!.channels, initRng));
+  const { specs, steps } = cfg;
+  const inOf = (i: number) => (i === 0 ? cfg.inChannels : specs[i - 1]!.channels);
+  const initRng = makeRng(cfg.seed).fork("init");
+  const initial = specs.map((spec, i) => initBlock(spec, inOf(i), initRng));
+  const setup = Effect.promise(async () => {
     const vars = specs.map((spec, i) => ({
-      w: tf.tidy(() => tf.variable(tf.tensor4d(initial[i]!.w, [spec.kernel, spec.kernel, i === 0 ? cfg.inChannels : specs[i - 1]!.channels, spec.channels]), true)),
+      w: tf.tidy(() => tf.variable(tf.tensor4d(initial[i]!.w, [spec.kernel, spec.kernel, inOf(i), spec.channels]), true)),
       b: tf.tidy(() => tf.variable(tf.tensor1d(initial[i]!.b), true)),
     }));
     const list = vars.flatMap((v) => [v.w, v.b]);
     const adam = new Adam(tf, list, { lr: cfg.lr, steps, weightDecay: cfg.weightDecay, warmup: cfg.warmup });
-    const curve = Object.fromEntries(CURVE_COLUMNS.map((c) => [c, new Float64Array(steps)])) as Curve;
-    let step = 0, wallOffset = 0, resumedFrom: number | undefined;
-
-    const ck = io.checkpoint ? yield* Effect.promise(() => io.checkpoint!.load()) : undefined;
-    if (ck && ck.step <= steps) {
-      tf.tidy(() => vars.forEach((v, i) => {
-        v.w.assign(tf.tensor4d(ck.state[`w${i}`]!.data as Float32Array, v.w.shape));
-        v.b.assign(tf.tensor1d(ck.state[`b${i}`]!.data as Float32Array));
-      }));
-      adam.restore(ck.state);
-      for (const c of CURVE_COLUMNS) curve[c].set((ck.state[`curve.${c}`]!.data as Float64Array).subarray(0, ck.step));
-      step = resumedFrom = ck.step;
-      wallOffset = step > 0 ? curve.wall_s[step - 1]! : 0;
-      io.log(`resumed from the checkpoint at step ${step}`);
-    }
-    const state = (): Record<string, Tensor> => ({
-      ...Object.fromEntries(vars.flatMap((v, i) => [
-        [`w${i}`, { dtype: "float32", shape: v.w.shape, data: v.w.dataSync() as Float32Array }],
-        [`b${i}`, { dtype: "float32", shape: v.b.shape, data: v.b.dataSync() as Float32Array }],
-      ])),
-      ...adam.state(),
-      ...Object.fromEntries(CURVE_COLUMNS.map((c) => [`curve.${c}`, { dtype: "float64", shape: [steps], data: curve[c] } as Tensor])),
-    });
-    const save = (at: number) => io.checkpoint ? Effect.promise(() => io.checkpoint!.save(at, state())) : Effect.void;
-
-    const t0 = performance.now();
-    const loop = Effect.gen(function* () {
-      while (step < steps) {
-        const idx = batchIndices(cfg.seed, step, cfg.batch, data.count);
-        const values = tf.tidy(() => {
-          let similarity = NaN, decorrelation = NaN;
-          const { value, grads } = tf.variableGrads(() => {
-            let y = data.input(idx);
-            specs.forEach((spec, i) => {
-              y = blockForward(tf, y, { w: vars[i]!.w as unknown as tfc.Tensor4D, b: vars[i]!.b as unknown as tfc.Tensor1D }, spec, { inputGrad: i > 0 });
-            });
-            const z = readoutFeatures(tf, y, cfg.readout ?? "mean");
-            const n = idx.length;
-            const terms = objective(tf, tf.slice(z, [0, 0], [n, -1]), tf.slice(z, [n, 0], [n, -1]), cfg.objective);
-            // variableGrads keeps only the loss: read the diagnostics while they exist
-            similarity = terms.similarity.dataSync()[0]!; decorrelation = terms.decorrelation.dataSync()[0]!;
-            return terms.loss;
-          }, list);
-          const lr = adam.apply(list.map((v) => grads[v.name]!), step);
-          return { loss: value.dataSync()[0]!, similarity, decorrelation, lr };
-        });
-        if (!Number.isFinite(values.loss)) {
-          return yield* Effect.fail(new TrainingDiverged(`training diverged at step ${step} (loss ${values.loss}); lower lr (now ${cfg.lr}) or raise batch`));
-        }
-        curve.step[step] = step; curve.loss[step] = values.loss; curve.similarity[step] = values.similarity;
-        curve.decorrelation[step] = values.decorrelation; curve.lr[step] = values.lr;
-        curve.wall_s[step] = wallOffset + (performance.now() - t0) / 1000;
-        step++;
-        if (step % 10 === 0 || step === steps) io.progress(step, steps);
-        if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < steps) yield* save(step);
-        yield* Effect.yieldNow; // an interruption lands here, between two whole steps
-      }
-    }).pipe(Effect.onInterrupt(() => save(step).pipe(Effect.andThen(Effect.sync(() => io.log(`interrupted: checkpoint saved at step ${step}`))))));
-    yield* loop;
-    const out: StackTrained = {
-      blocks: vars.map((v) => ({ w: Float32Array.from(v.w.dataSync() as Float32Array), b: Float32Array.from(v.b.dataSync() as Float32Array) })),
-      initial, curve, ...(resumedFrom !== undefined ? { resumedFrom } : {}),
-    };
+    const engine = await gradientEngine(tf, { kind: "blocks", specs, inChannels: cfg.inChannels, readout: cfg.readout ?? "mean" }, { workers: cfg.workers ?? defaultWorkers(), shards: cfg.shards });
+    return { vars, list, adam, engine };
+  });
+  const release = ({ vars, adam, engine }: Effect.Success<typeof setup>) => Effect.promise(async () => {
+    await engine.close();
     adam.dispose();
     for (const v of vars) { v.w.dispose(); v.b.dispose(); }
-    return out;
   });
+  return Effect.acquireUseRelease(setup, ({ vars, list, adam, engine }) => Effect.gen(function* () {
+    const ranges = shardRanges(cfg.batch, cfg.shards), [h, w, c] = data.shape;
+    const couple = pairCoupler(tf, cfg.objective, specs[specs.length - 1]!.channels);
+    const loop = yield* runLoop({
+      steps, columns: ["similarity", "decorrelation", "lr"],
+      divergenceHint: `lower lr (now ${cfg.lr}) or raise batch`,
+      async step(step) {
+        const idx = batchIndices(cfg.seed, step, cfg.batch, data.count);
+        const shards = ranges.map(([s, e]) => ({ data: data.rows(idx.subarray(s, e)), shape: [2 * (e - s), h, w, c] as const }));
+        const r = await engine.gradients(list.map((v) => v.dataSync() as Float32Array), shards, couple);
+        const lr = tf.tidy(() => adam.apply(r.grads.map((g, i) => tf.tensor(g, list[i]!.shape)), step));
+        return { loss: r.loss, ...r.extras, lr };
+      },
+      state: () => ({
+        ...Object.fromEntries(vars.flatMap((v, i) => [[`w${i}`, snapshot(v.w)], [`b${i}`, snapshot(v.b)]])),
+        ...adam.state(),
+      }),
+      restore(state) {
+        tf.tidy(() => vars.forEach((v, i) => {
+          v.w.assign(tf.tensor4d(state[`w${i}`]!.data as Float32Array, v.w.shape));
+          v.b.assign(tf.tensor1d(state[`b${i}`]!.data as Float32Array));
+        }));
+        adam.restore(state);
+      },
+    }, { ...io, checkpointEvery: cfg.checkpointEvery });
+    return {
+      blocks: vars.map((v) => ({ w: Float32Array.from(v.w.dataSync() as Float32Array), b: Float32Array.from(v.b.dataSync() as Float32Array) })),
+      initial, curve: loop.curve as Curve, workers: engine.workers, ...(loop.resumedFrom !== undefined ? { resumedFrom: loop.resumedFrom } : {}),
+    };
+  }), release);
 }
+
+const snapshot = (v: tfc.Variable): Tensor => ({ dtype: "float32", shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) });

@@ -4,15 +4,14 @@ import { fitGabor, orientationTuning } from "../../src/analysis/filters.js";
 import { tensorflow } from "../../src/compute/backend.js";
 import type { Checkpoint, Checkpoints } from "../../src/engine/checkpoint.js";
 import { kernelTiles } from "../../src/model/block.js";
-import { trainLayer, type LayerTrainingParams } from "../../src/model/layer-training.js";
+import { rawPairs, trainLayer, type LayerTrainingParams } from "../../src/model/layer-training.js";
 import { receptiveFields, DEFAULT_BLOCKS } from "../../src/model/architecture.js";
 import { deadLeavesPairs } from "../helpers/pairs.js";
-import { gatherPairs } from "../../src/model/pairs.js";
 import { trainStack } from "../../src/model/train.js";
 
 const params = (o: Partial<LayerTrainingParams> = {}): LayerTrainingParams => ({
   kernel: 7, channels: 8, sigma: 1, stride: 2, norm: true, steps: 40, batch: 64, lr: 1e-2, warmup: 0, weight_decay: 1,
-  objective: "spectral", lambda: 2, barlow_lambda: 5e-3, tau: 0.1, readout: "mean", checkpoint_every: 0, seed: 0, ...o,
+  objective: "spectral", lambda: 2, barlow_lambda: 5e-3, tau: 0.1, readout: "mean", checkpoint_every: 0, seed: 0, shards: 4, ...o,
 });
 const memoryCheckpoints = (): Checkpoints & { saved?: Checkpoint } => {
   const c: Checkpoints & { saved?: Checkpoint } = {
@@ -68,8 +67,8 @@ describe("layerwise training", () => {
     const tf = await tensorflow("wasm");
     const big = deadLeavesPairs(256, 24, 23, 5);
     const specs = [{ ...DEFAULT_BLOCKS[0], channels: 6 }, { ...DEFAULT_BLOCKS[1], channels: 6 }];
-    const t = await Effect.runPromise(trainStack(tf, { count: big.count, input: (idx) => tf.tensor4d(gatherPairs(big, idx), [2 * idx.length, 24, 24, 1]) },
-      { specs, inChannels: 1, steps: 15, batch: 32, lr: 1e-2, weightDecay: 0, warmup: 0, objective: { name: "spectral", lambda: 2, barlowLambda: 0, tau: 0.1 }, checkpointEvery: 0, seed: 1 },
+    const t = await Effect.runPromise(trainStack(tf, rawPairs(big),
+      { specs, inChannels: 1, steps: 15, batch: 32, lr: 1e-2, weightDecay: 0, warmup: 0, objective: { name: "spectral", lambda: 2, barlowLambda: 0, tau: 0.1 }, checkpointEvery: 0, seed: 1, shards: 2 },
       { progress: () => {}, log: () => {} }));
     const moved = (i: number) => t.blocks[i]!.w.some((v, j) => v !== t.initial[i]!.w[j]);
     expect(moved(0)).toBe(true);

@@ -1,0 +1,35 @@
+import type * as tfc from "@tensorflow/tfjs-core";
+import type { Tf } from "../compute/backend.js";
+import type { BlockSpec } from "./architecture.js";
+import { blockForward } from "./block.js";
+import { readoutFeatures, type Readout } from "./features.js";
+
+/**
+ * A model as plain data, so a worker thread can rebuild its forward pass: parameters are a list
+ * of float32 arrays in a fixed order, and `features` maps one shard of the batch to the rows the
+ * loss is computed from (the loss itself, which may couple the whole batch, runs elsewhere).
+ */
+export type ShardModel = {
+  readonly kind: "blocks"; readonly specs: readonly BlockSpec[]; readonly inChannels: number;
+  /** Where the objective reads each patch's features from the top block's map. */
+  readonly readout: Readout;
+};
+
+export function paramShapes(m: ShardModel): number[][] {
+  return m.specs.flatMap((s, i) => [[s.kernel, s.kernel, i === 0 ? m.inChannels : m.specs[i - 1]!.channels, s.channels], [s.channels]]);
+}
+
+/** Width of a feature row. */
+export function featureWidth(m: ShardModel): number {
+  return m.specs[m.specs.length - 1]!.channels;
+}
+
+/** Features of one shard, one row per input row: [B,H,W,C] → [B, featureWidth]. */
+export function shardFeatures(tf: Tf, m: ShardModel, params: readonly tfc.Tensor[], x: tfc.Tensor4D): tfc.Tensor2D {
+  let y = x;
+  m.specs.forEach((spec, i) => {
+    // Above the first block the input is a trainable block's output: differentiate through it (the end-to-end control).
+    y = blockForward(tf, y, { w: params[2 * i] as tfc.Tensor4D, b: params[2 * i + 1] as tfc.Tensor1D }, spec, { inputGrad: i > 0 });
+  });
+  return readoutFeatures(tf, y, m.readout);
+}

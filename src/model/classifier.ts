@@ -3,12 +3,12 @@ import type * as arrow from "apache-arrow";
 import { Effect } from "effect";
 import type { Tf } from "../compute/backend.js";
 import { conv2d, conv2dSame } from "../compute/ops.js";
-import type { Checkpoints } from "../engine/checkpoint.js";
 import type { Tensor, TensorSet } from "../sdk/ports.js";
-import { makeRng, type Rng } from "../sdk/rng.js";
+import type { Rng } from "../sdk/rng.js";
 import { Adam } from "./adam.js";
 import { blockForward } from "./block.js";
 import type { FrontendArchitecture } from "./frontend.js";
+import { epochBatch, runLoop, type Checkpointer, type TrainingDiverged } from "./loop.js";
 import { logSumExpRows } from "./objectives.js";
 
 /**
@@ -210,71 +210,59 @@ const snapshot = (p: Params): Record<string, Tensor> =>
   Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { dtype: "float32", shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) } as Tensor]));
 
 /**
- * Supervised training with early stopping on validation accuracy (the best epoch's weights are
- * kept). One checkpoint per epoch: an interrupted fit resumes at the next epoch, bit-identical.
+ * Supervised training through the one training loop (loop.ts), with early stopping on validation
+ * accuracy (the best epoch's weights are restored). A checkpoint per epoch: an interrupted fit
+ * resumes at the next epoch, bit-identical.
  */
 export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOptions,
-  io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpoints }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number }> {
-  return Effect.gen(function* () {
-    const p = model.params, S = model.inputSize, trainable = Object.entries(p).filter(([, v]) => v.trainable);
-    const steps = Math.ceil(train.n / o.batch);
-    const adam = new Adam(tf, trainable.map(([, v]) => v), { lr: o.lr, steps: o.epochs * steps, weightDecay: 0 });
-    const curve = Object.fromEntries(FIT_CURVE.map((c) => [c, [] as number[]])) as FitCurve;
-    let epoch = 0, best = snapshot(p), bestAcc = -1, bestEpoch = 0, wall0 = 0;
-    const ck = io.checkpoint ? yield* Effect.promise(() => io.checkpoint!.load()) : undefined;
-    if (ck) {
-      const meta = ck.meta as { curve: FitCurve; bestAcc: number; bestEpoch: number };
-      tf.tidy(() => { for (const [k, v] of Object.entries(p)) v.assign(tf.tensor(ck.state[`p.${k}`]!.data as Float32Array, v.shape)); });
-      adam.restore(ck.state);
-      best = Object.fromEntries(Object.keys(p).map((k) => [k, ck.state[`best.${k}`]!]));
-      Object.assign(curve, meta.curve); bestAcc = meta.bestAcc; bestEpoch = meta.bestEpoch; epoch = ck.step;
-      wall0 = curve.wall_s.at(-1) ?? 0;
-      io.log(`resumed at epoch ${epoch}`);
-    }
-    const t0 = performance.now();
-    while (epoch < o.epochs && epoch - bestEpoch <= o.patience) {
-      const perm = Int32Array.from({ length: train.n }, (_, i) => i), rng = makeRng(o.seed).fork(`epoch:${epoch}`);
-      for (let i = train.n - 1; i > 0; i--) { const j = rng.int(i + 1); const t = perm[i]!; perm[i] = perm[j]!; perm[j] = t; }
-      let lossSum = 0, correct = 0;
-      for (let s = 0; s < steps; s++) {
-        const idx = perm.subarray(s * o.batch, Math.min(train.n, (s + 1) * o.batch));
-        const xb = new Float32Array(idx.length * S * S), yb = new Int32Array(idx.length);
-        idx.forEach((j, k) => { xb.set(train.x.subarray(j * S * S, (j + 1) * S * S), k * S * S); yb[k] = train.y[j]!; });
-        const r = tf.tidy(() => {
-          const labels = tf.oneHot(tf.tensor1d(yb, "int32"), model.classes);
-          let hits = 0;
-          const clean = tf.tensor4d(xb, [idx.length, S, S, 1]);
-          const input = o.transformBatch ? o.transformBatch(clean, yb, epoch * steps + s) : clean;
-          const { value, grads } = tf.variableGrads(() => {
-            const logits = model.logits(input, true);
-            hits = (tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")).dataSync()[0]!);
-            return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, labels), 1))) as tfc.Scalar;
-          }, trainable.map(([, v]) => v));
-          adam.apply(trainable.map(([, v]) => grads[v.name]!), epoch * steps + s);
-          model.afterStep?.();
-          return { loss: value.dataSync()[0]!, hits };
-        });
-        if (!Number.isFinite(r.loss)) throw new Error(`classifier training diverged at epoch ${epoch} (loss ${r.loss}); lower lr`);
-        lossSum += r.loss * idx.length; correct += r.hits;
-        io.progress(epoch * steps + s + 1, o.epochs * steps);
-        yield* Effect.yieldNow;
-      }
-      const va = accuracy(tf, model, val);
-      curve.epoch.push(epoch); curve.train_loss.push(lossSum / train.n); curve.train_acc.push(correct / train.n); curve.val_acc.push(va);
-      curve.wall_s.push(wall0 + (performance.now() - t0) / 1000);
-      if (va > bestAcc) { bestAcc = va; bestEpoch = epoch; best = snapshot(p); }
-      io.log(`epoch ${epoch}: loss ${(lossSum / train.n).toFixed(4)}, val ${va.toFixed(4)}`);
-      epoch++;
-      if (io.checkpoint) {
-        const state: Record<string, Tensor> = { ...adam.state() };
-        for (const [k, v] of Object.entries(snapshot(p))) state[`p.${k}`] = v;
-        for (const [k, v] of Object.entries(best)) state[`best.${k}`] = v;
-        yield* Effect.promise(() => io.checkpoint!.save(epoch, state, { curve, bestAcc, bestEpoch }));
-      }
-    }
-    adam.dispose();
-    return { best, curve, bestEpoch };
-  });
+  io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpointer }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number }, TrainingDiverged> {
+  const p = model.params, S = model.inputSize, trainable = Object.entries(p).filter(([, v]) => v.trainable).map(([, v]) => v);
+  const perEpoch = Math.ceil(train.n / o.batch);
+  const adam = new Adam(tf, trainable, { lr: o.lr, steps: o.epochs * perEpoch, weightDecay: 0 });
+  return runLoop({
+    steps: o.epochs * perEpoch, columns: ["n", "hits", "lr"],
+    divergenceHint: `lower lr (now ${o.lr})`,
+    step(step) {
+      const idx = epochBatch(o.seed, Math.floor(step / perEpoch), step % perEpoch, o.batch, train.n);
+      const xb = new Float32Array(idx.length * S * S), yb = new Int32Array(idx.length);
+      idx.forEach((j, k) => { xb.set(train.x.subarray(j * S * S, (j + 1) * S * S), k * S * S); yb[k] = train.y[j]!; });
+      return tf.tidy(() => {
+        const labels = tf.oneHot(tf.tensor1d(yb, "int32"), model.classes);
+        let x = tf.tensor4d(xb, [idx.length, S, S, 1]);
+        if (o.transformBatch) x = o.transformBatch(x, yb, step);
+        let hits = 0;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = model.logits(x, true);
+          hits = (tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")).dataSync()[0]!);
+          return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, labels), 1))) as tfc.Scalar;
+        }, trainable);
+        const lr = adam.apply(trainable.map((v) => grads[v.name]!), step);
+        model.afterStep?.();
+        return { loss: value.dataSync()[0]!, n: idx.length, hits, lr };
+      });
+    },
+    state: () => ({ ...Object.fromEntries(Object.entries(snapshot(p)).map(([k, v]) => [`p.${k}`, v])), ...adam.state() }),
+    restore(state) {
+      tf.tidy(() => { for (const [k, v] of Object.entries(p)) v.assign(tf.tensor(state[`p.${k}`]!.data as Float32Array, v.shape)); });
+      adam.restore(state);
+    },
+    evaluate: {
+      every: perEpoch, patience: o.patience,
+      score(step) { const va = accuracy(tf, model, val); io.log(`epoch ${step / perEpoch - 1}: val ${va.toFixed(4)}`); return va; },
+    },
+  }, { ...io, checkpointEvery: perEpoch }).pipe(
+    Effect.map((r) => {
+      const curve = Object.fromEntries(FIT_CURVE.map((c) => [c, [] as number[]])) as FitCurve;
+      r.evaluations.forEach((e, epoch) => {
+        let loss = 0, hits = 0;
+        for (let s = e.step - perEpoch; s < e.step; s++) { loss += r.curve.loss![s]! * r.curve.n![s]!; hits += r.curve.hits![s]!; }
+        curve.epoch.push(epoch); curve.train_loss.push(loss / train.n); curve.train_acc.push(hits / train.n); curve.val_acc.push(e.score);
+        curve.wall_s.push(r.curve.wall_s![e.step - 1]!);
+      });
+      return { best: snapshot(p), curve, bestEpoch: r.best!.step / perEpoch - 1 };
+    }),
+    Effect.ensuring(Effect.sync(() => adam.dispose())),
+  );
 }
 
 /** Load a trained classifier's tensor set into (untrainable) variables. */

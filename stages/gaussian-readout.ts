@@ -52,7 +52,7 @@ export default defineStage({
       core: { vars: initCore(tf, arch, rng.fork("core")), arch, frozen: false },
       readouts: makeReadouts(tf, data, arch, { kind: p.readout, initMuRange: p.init_mu_range, initSigma: p.init_sigma, gridPredictor: p.grid_predictor }, p.batch, rng.fork("readouts")),
     };
-    const fit = await fitEncoder(tf, m, data, fitOptionsOf(p, p.gamma_input, rng.fork("batches").int(2 ** 31)), { progress: ctx.progress, log: ctx.log, signal: ctx.signal });
+    const fit = await fitEncoder(tf, m, data, fitOptionsOf(p, p.gamma_input, rng.fork("batches").int(2 ** 31)), { progress: ctx.progress, log: ctx.log, signal: ctx.signal, checkpoint: ctx.checkpoint });
     const out = report(tf, m, arch, data, fit, { label: p.label, readout: p.readout, core: "trained", fevThreshold: p.fev_threshold, wallS: (performance.now() - t0) / 1000 });
     const names = data.animals.map((a) => a.name);
     await ctx.outputs.architecture.write({ format: "lurz-encoder", version: 1, core: arch, readout: p.readout, grid_predictor: p.grid_predictor, animals: names, image_mean: data.imageMean, image_std: data.imageStd });

@@ -48,7 +48,7 @@ export default defineStage({
       core: { vars: loadCore(tf, await ctx.inputs.model.read(), ea.core), arch: ea.core, frozen: true },
       readouts: makeReadouts(tf, data, ea.core, { kind: p.readout, initMuRange: p.init_mu_range, initSigma: p.init_sigma, gridPredictor: p.grid_predictor }, p.batch, rng.fork("readouts")),
     };
-    const fit = await fitEncoder(tf, m, data, fitOptionsOf(p, 0, rng.fork("batches").int(2 ** 31)), { progress: ctx.progress, log: ctx.log, signal: ctx.signal });
+    const fit = await fitEncoder(tf, m, data, fitOptionsOf(p, 0, rng.fork("batches").int(2 ** 31)), { progress: ctx.progress, log: ctx.log, signal: ctx.signal, checkpoint: ctx.checkpoint });
     const out = report(tf, m, ea.core, data, fit, { label: p.label, readout: p.readout, core: `transferred(${ea.animals.join(",")})`, fevThreshold: p.fev_threshold, wallS: (performance.now() - t0) / 1000 });
     await writeFit(ctx.outputs, ctx, m, data.animals.map((a) => a.name), out);
   },

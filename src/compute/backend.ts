@@ -30,6 +30,9 @@ export class BackendUnavailable extends Error {
 }
 
 const require = createRequire(import.meta.url);
+
+/** A file of lcl's dist/ bundle folder (found from lcl's root, so it works from a bundled stage module too). */
+export const distFile = (name: string) => path.join(LCL_ROOT, "dist", name);
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split("\n")[0]!;
 
 let coreReady: Promise<Tf> | undefined;
@@ -38,7 +41,7 @@ function core(): Promise<Tf> {
     const tf = require("@tensorflow/tfjs-core") as Tf;
     // Training needs gradients, which tfjs-core's Node build does not register: load the bundle
     // scripts/build.mjs makes of them (dist/tfjs-gradients.mjs).
-    await import(pathToFileURL(path.join(LCL_ROOT, "dist", "tfjs-gradients.mjs")).href);
+    await import(pathToFileURL(distFile("tfjs-gradients.mjs")).href);
     return tf;
   })());
 }

@@ -16,6 +16,8 @@ export interface AdamOptions {
   readonly eps?: number;
   /** Linear warm-up steps before the cosine decay. */
   readonly warmup?: number;
+  /** The learning rate at a step, instead of warm-up + cosine decay (a function of the step, so a resume reproduces it). */
+  readonly schedule?: (step: number) => number;
 }
 
 export function cosineLr(o: AdamOptions, step: number): number {
@@ -38,7 +40,7 @@ export class Adam {
   apply(grads: readonly tfc.Tensor[], step: number): number {
     const { tf, opts } = this;
     const b1 = opts.beta1 ?? 0.9, b2 = opts.beta2 ?? 0.999, eps = opts.eps ?? 1e-8;
-    const lr = cosineLr(opts, step);
+    const lr = opts.schedule ? opts.schedule(step) : cosineLr(opts, step);
     const c1 = 1 - b1 ** (step + 1), c2 = 1 - b2 ** (step + 1);
     tf.tidy(() => {
       this.params.forEach((p, i) => {

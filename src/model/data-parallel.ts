@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { Tf } from "../compute/backend.js";
+import { distFile, type Tf } from "../compute/backend.js";
 import { outsideTape, shardGradients, sumShards, type ShardInput } from "./shard-gradients.js";
 import { featureWidth, paramShapes, type ShardModel } from "./shard-model.js";
 
@@ -82,7 +82,8 @@ export const CTRL_ABORT = -1;
 
 function workerScript(): { url: URL; code?: string } {
   const here = import.meta.url;
-  if (here.endsWith(".mjs")) return { url: new URL("./shard-worker.mjs", here) };
+  // Bundled (the CLI, or a stage module bundled elsewhere): the worker bundle in lcl's dist/.
+  if (!here.endsWith(".ts")) return { url: pathToFileURL(distFile("shard-worker.mjs")) };
   // Running from source (tests, tsx): register tsx's loader inside the worker, then load the .ts entry.
   const tsx = pathToFileURL(path.join(path.dirname(createRequire(here).resolve("tsx/package.json")), "dist", "esm", "api", "index.mjs")).href;
   const entry = new URL("./shard-worker.ts", here).href;

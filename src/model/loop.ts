@@ -30,6 +30,8 @@ export interface LoopTask {
   step(step: number): Promise<StepRecord> | StepRecord;
   /** Everything a resume needs besides the curve (weights, optimiser moments). */
   state(): TensorSet;
+  /** What early stopping keeps of the best evaluation and restores (default: `state()`); `restore` gets it back. */
+  bestState?(): TensorSet;
   restore(state: TensorSet): void;
   /** What to try when the loss stops being finite (ends the error message). */
   readonly divergenceHint: string;
@@ -39,8 +41,17 @@ export interface LoopTask {
     /** Stop once this many evaluations in a row have not beaten the best. */
     readonly patience: number;
     score(step: number): Promise<number> | number;
+    /** A score must beat the best by more than this to count as a gain (default 0). */
+    readonly tolerance?: number;
     /** Put the best-scoring state back at the end (default true). */
     readonly restoreBest?: boolean;
+    /**
+     * On a plateau (`patience` evaluations without a gain) restore the best state and go on, up
+     * to this many times, before stopping (Lurz et al.'s lr decay: the task's lr is a function of
+     * the step and of `restarts`, which the loop reports and checkpoints). Default 0.
+     */
+    readonly restarts?: number;
+    onRestart?(restarts: number): void;
   };
 }
 
@@ -63,6 +74,8 @@ export interface LoopResult {
   readonly evaluations: readonly Evaluation[];
   /** The best evaluation, whose state was restored (early stopping only). */
   readonly best?: Evaluation;
+  /** Plateau restarts taken. */
+  readonly restarts: number;
 }
 
 const f64 = (a: Float64Array): Tensor => ({ dtype: "float64", shape: [a.length], data: a });
@@ -74,10 +87,11 @@ export function runLoop(task: LoopTask, io: LoopIO): Effect.Effect<LoopResult, T
     const curve = Object.fromEntries(columns.map((c) => [c, new Float64Array(steps)])) as Record<string, Float64Array>;
     const evaluations: Evaluation[] = [];
     let step = 0, wallOffset = 0, resumedFrom: number | undefined, best: Evaluation | undefined, bestState: TensorSet | undefined, stopped = false;
+    let since = 0, restarts = 0; // evaluations without a gain (since the best or the last restart); plateau restarts so far
 
     const ck = io.checkpoint ? yield* Effect.promise(() => io.checkpoint!.load()) : undefined;
     if (ck && ck.step <= steps) {
-      const meta = ck.meta as { evaluations?: Evaluation[]; best?: Evaluation; stopped?: boolean } | undefined;
+      const meta = ck.meta as { evaluations?: Evaluation[]; best?: Evaluation; stopped?: boolean; since?: number; restarts?: number } | undefined;
       const own: Record<string, Tensor> = {}, bestParts: Record<string, Tensor> = {};
       for (const [k, v] of Object.entries(ck.state)) {
         if (k.startsWith("curve.")) continue;
@@ -90,7 +104,8 @@ export function runLoop(task: LoopTask, io: LoopIO): Effect.Effect<LoopResult, T
         curve[c]!.set((saved.data as Float64Array).subarray(0, ck.step));
       }
       evaluations.push(...(meta?.evaluations ?? []));
-      best = meta?.best; stopped = meta?.stopped ?? false;
+      best = meta?.best; stopped = meta?.stopped ?? false; since = meta?.since ?? 0; restarts = meta?.restarts ?? 0;
+      if (restarts) task.evaluate?.onRestart?.(restarts);
       if (best) bestState = bestParts;
       step = resumedFrom = ck.step;
       wallOffset = step > 0 ? curve.wall_s![step - 1]! : 0;
@@ -100,7 +115,7 @@ export function runLoop(task: LoopTask, io: LoopIO): Effect.Effect<LoopResult, T
       ...task.state(),
       ...Object.fromEntries(columns.map((c) => [`curve.${c}`, f64(curve[c]!)])),
       ...(bestState ? Object.fromEntries(Object.entries(bestState).map(([k, v]) => [`best.${k}`, v])) : {}),
-    }, { evaluations, best, stopped })) : Effect.void;
+    }, { evaluations, best, stopped, since, restarts })) : Effect.void;
 
     const ev = task.evaluate;
     const t0 = performance.now();
@@ -118,8 +133,13 @@ export function runLoop(task: LoopTask, io: LoopIO): Effect.Effect<LoopResult, T
         if (ev && (step % ev.every === 0 || step === steps)) {
           const score = yield* Effect.promise(async () => ev.score(step));
           evaluations.push({ step, score });
-          if (!best || score > best.score) { best = { step, score }; bestState = structuredClone(task.state()); }
-          if (evaluations.length - 1 - evaluations.findIndex((e) => e.step === best!.step) >= ev.patience && step < steps) stopped = true;
+          if (!best || score > best.score + (ev.tolerance ?? 0)) { best = { step, score }; bestState = structuredClone(task.bestState ? task.bestState() : task.state()); since = 0; }
+          else if (++since >= ev.patience && step < steps) {
+            if (restarts < (ev.restarts ?? 0)) {
+              task.restore(bestState!); restarts++; since = 0; ev.onRestart?.(restarts);
+              io.log(`no gain for ${ev.patience} evaluations: best state (step ${best.step}) restored, restart ${restarts}`);
+            } else stopped = true;
+          }
         }
         io.progress(step, steps);
         if (io.checkpointEvery > 0 && step % io.checkpointEvery === 0 && step < steps && !stopped) yield* save(step);
@@ -129,7 +149,7 @@ export function runLoop(task: LoopTask, io: LoopIO): Effect.Effect<LoopResult, T
     yield* run;
     if (ev && bestState && (ev.restoreBest ?? true)) task.restore(bestState);
     const trimmed = step < steps ? Object.fromEntries(Object.entries(curve).map(([k, v]) => [k, v.slice(0, step)])) : curve;
-    return { curve: trimmed, stepsRun: step, evaluations, ...(resumedFrom !== undefined ? { resumedFrom } : {}), ...(best ? { best } : {}) };
+    return { curve: trimmed, stepsRun: step, evaluations, restarts, ...(resumedFrom !== undefined ? { resumedFrom } : {}), ...(best ? { best } : {}) };
   });
 }
 

@@ -60,6 +60,16 @@ describe("the training loop", () => {
     expect(r.curve.loss!.length).toBe(20);
   });
 
+  it("plateau restarts (Lurz's lr decay): the best state comes back, the task hears of it, then the run stops", async () => {
+    const restarts: number[] = [], seen = new Map<number, number>();
+    const t = toy({ steps: 100, evaluate: { every: 5, patience: 1, restarts: 1, onRestart: (n) => restarts.push(n), score: (step) => { seen.set(step, t.x()); return step === 5 ? 1 : 0; } } });
+    const r = await Effect.runPromise(runLoop(t, io()));
+    expect(restarts).toEqual([1]);
+    expect(r.restarts).toBe(1);
+    expect(r.stepsRun).toBe(15);              // 10: plateau → restart from 5's state; 15: plateau again → stop
+    expect(t.x()).toBe(seen.get(5));
+  });
+
   it("batches: each item once per epoch, straddling epochs; epoch batches partition the set", () => {
     const seen = new Set<number>();
     for (let s = 0; s < 4; s++) for (const i of batchIndices(1, s, 25, 100)) seen.add(i);

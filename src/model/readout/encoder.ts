@@ -4,7 +4,9 @@ import { corr, scoreModel, type Scores } from "../../metrics/oracle.js";
 import type { Recording } from "../../neural/recordings.js";
 import type { Tensor, TensorSet } from "../../sdk/ports.js";
 import { makeRng, type Rng } from "../../sdk/rng.js";
+import { Effect } from "effect";
 import { Adam } from "../adam.js";
+import { epochBatch, runLoop, type Checkpointer, type LoopTask } from "../loop.js";
 import { coreForward, laplaceRegularizer, updateRunningStats, type CoreArchitecture, type Vars } from "./core.js";
 import { factorizedReadout } from "./factorized.js";
 import { gaussianReadout } from "./gaussian.js";
@@ -216,15 +218,18 @@ export interface FitIO {
   progress(done: number, total: number, note?: string): void;
   log(message: string): void;
   readonly signal?: AbortSignal;
+  /** Resume from / save to (every epoch); without it an interrupted fit starts over. */
+  readonly checkpoint?: Checkpointer;
 }
 
 /**
- * Train (science.md §2.4): per epoch a seeded permutation of the training images in batches; for
- * each batch one step on the summed objective of all animals (they share stimuli, so the core
- * runs once per batch: the LongCycler's one-step-per-round, at a fraction of the cost).
- * After each epoch, the validation correlation; `patience` epochs without a gain > `tolerance`
- * restore the best state and multiply the lr by `lrDecayFactor` (≥ `minLr`), at most
- * `lrDecaySteps` times; then stop on the best state. A frozen core's features are computed once.
+ * Train (science.md §2.4) through the one training loop: per epoch a seeded permutation of the
+ * training images in batches; for each batch one step on the summed objective of all animals
+ * (they share stimuli, so the core runs once per batch: the LongCycler's one-step-per-round, at a
+ * fraction of the cost). After each epoch, the validation correlation; `patience` epochs without
+ * a gain > `tolerance` restore the best state and multiply the lr by `lrDecayFactor` (≥ `minLr`),
+ * at most `lrDecaySteps` times; then stop on the best state. The lr is a function of the number
+ * of such restarts, which the loop checkpoints. A frozen core's features are computed once.
  */
 export async function fitEncoder(tf: Tf, m: Model, data: EncoderData, o: FitOptions, io: FitIO): Promise<{ curve: Curve; bestEpoch: number; bestVal: number }> {
   const a = m.core.arch, per = a.outHeight * a.outWidth * a.channels, nTrain = data.trainIdx.length, B = Math.min(o.batch, nTrain);
@@ -233,28 +238,25 @@ export async function fitEncoder(tf: Tf, m: Model, data: EncoderData, o: FitOpti
     ...m.readouts.flatMap((r) => Object.values(r.vars)),
   ];
   const all = [...Object.values(m.core.vars), ...m.readouts.flatMap((r) => Object.values(r.vars))];
-  const adamOpts = { lr: o.lr, steps: Number.MAX_SAFE_INTEGER, weightDecay: 0 }; // constant lr: cosineLr ≈ lr at step ≪ steps
-  const adam = new Adam(tf, trainable, adamOpts);
+  let restarts = 0;
+  const lrAt = () => Math.max(o.minLr, o.lr * o.lrDecayFactor ** restarts);
+  // Decays stop at lrDecaySteps, or once the lr has reached minLr.
+  let allowed = 0;
+  while (allowed < o.lrDecaySteps && Math.max(o.minLr, o.lr * o.lrDecayFactor ** allowed) > o.minLr) allowed++;
+  const adam = new Adam(tf, trainable, { lr: o.lr, steps: 1, weightDecay: 0, schedule: lrAt });
   const trainFeats = m.core.frozen ? coreFeatures(tf, m, data, data.trainIdx) : undefined;
   const valFeats = m.core.frozen ? coreFeatures(tf, m, data, data.valIdx) : undefined;
-  const snapshot = () => all.map((v) => v.dataSync().slice() as Float32Array);
-  const restore = (s: Float32Array[]) => tf.tidy(() => all.forEach((v, i) => v.assign(tf.tensor(s[i]!, v.shape))));
-  const curve: Curve = { epoch: [], train_loss: [], val_corr: [], lr: [], wall_s: [] };
   // Every image once per epoch, the last batch possibly smaller (PyTorch's DataLoader, drop_last = False).
-  const steps = Math.ceil(nTrain / B);
-  let best = -Infinity, bestEpoch = -1, bestState = snapshot(), since = 0, decays = 0, step = 0;
-  const t0 = performance.now();
-  for (let epoch = 0; epoch < o.maxEpochs; epoch++) {
-    const rng = makeRng(o.seed).fork(`epoch:${epoch}`);
-    const perm = Int32Array.from({ length: nTrain }, (_, i) => i);
-    for (let i = nTrain - 1; i > 0; i--) { const j = rng.int(i + 1); const t = perm[i]!; perm[i] = perm[j]!; perm[j] = t; }
-    let lossSum = 0;
-    for (let s = 0; s < steps; s++) {
-      if (io.signal?.aborted) throw new Error("interrupted");
-      const pos = perm.subarray(s * B, Math.min(nTrain, (s + 1) * B)), b = pos.length, scale = Math.sqrt(nTrain / b);
+  const perEpoch = Math.ceil(nTrain / B);
+  const weights = () => Object.fromEntries(all.map((v, i) => [`v${i}`, { dtype: "float32", shape: v.shape, data: v.dataSync().slice() as Float32Array } as Tensor]));
+  const task: LoopTask = {
+    steps: o.maxEpochs * perEpoch, columns: ["lr"], divergenceHint: `lower lr (now ${o.lr})`,
+    step(step) {
+      const pos = epochBatch(o.seed, Math.floor(step / perEpoch), step % perEpoch, B, nTrain), b = pos.length, scale = Math.sqrt(nTrain / b);
+      const rng = makeRng(o.seed).fork(`step:${step}`);
       const eps = m.readouts.map((r) => { const e = new Float32Array(r.epsCount(b)); for (let k = 0; k < e.length; k++) e[k] = rng.normal(); return e; });
       let stats: ReturnType<typeof coreForward>["stats"] = [];
-      const loss = tf.tidy(() => {
+      const { loss, lr } = tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => {
           let F: tfc.Tensor4D;
           if (trainFeats) {
@@ -275,29 +277,42 @@ export async function fitEncoder(tf: Tf, m: Model, data: EncoderData, o: FitOpti
           if (!m.core.frozen && o.gammaInput > 0) total = tf.add(total, laplaceRegularizer(tf, m.core.vars["l0.w"] as unknown as tfc.Tensor4D, o.gammaInput)) as tfc.Scalar;
           return total;
         }, trainable);
-        adam.apply(trainable.map((v) => grads[v.name]!), step);
-        return value.dataSync()[0]!;
+        const lr = adam.apply(trainable.map((v) => grads[v.name]!), step);
+        return { loss: value.dataSync()[0]!, lr };
       });
       if (stats.length) updateRunningStats(tf, m.core.vars, stats);
       for (const r of m.readouts) r.afterStep();
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch} (loss ${loss}); lower lr`);
-      lossSum += loss; step++;
-      await new Promise((res) => setImmediate(res)); // let an interrupt land between steps
-    }
-    const val = validationCorrelation(predict(tf, m, data, data.valIdx, valFeats), data);
-    curve.epoch.push(epoch); curve.train_loss.push(lossSum / steps); curve.val_corr.push(val); curve.lr.push(adamOpts.lr); curve.wall_s.push((performance.now() - t0) / 1000);
-    io.log(`epoch ${epoch}: loss ${(lossSum / steps).toFixed(2)}, validation r ${val.toFixed(4)}, lr ${adamOpts.lr.toPrecision(3)}`);
-    io.progress(epoch + 1, o.maxEpochs, `val r ${val.toFixed(3)}`);
-    if (val > best + o.tolerance) { best = val; bestEpoch = epoch; bestState = snapshot(); since = 0; continue; }
-    if (++since < o.patience) continue;
-    restore(bestState);
-    if (decays >= o.lrDecaySteps || adamOpts.lr <= o.minLr) break;
-    adamOpts.lr = Math.max(o.minLr, adamOpts.lr * o.lrDecayFactor); decays++; since = 0;
-    io.log(`no gain for ${o.patience} epochs: best state (epoch ${bestEpoch}) restored, lr → ${adamOpts.lr.toPrecision(3)}`);
-  }
-  restore(bestState);
-  adam.dispose();
-  return { curve, bestEpoch, bestVal: best };
+      return { loss, lr };
+    },
+    state: () => ({ ...weights(), ...adam.state() }),
+    // Lurz et al. restore the model's best state, not the optimiser's.
+    bestState: weights,
+    restore(state) {
+      tf.tidy(() => all.forEach((v, i) => v.assign(tf.tensor(state[`v${i}`]!.data as Float32Array, v.shape))));
+      if (state["adam.m0"]) adam.restore(state);
+    },
+    evaluate: {
+      every: perEpoch, patience: o.patience, tolerance: o.tolerance, restarts: allowed,
+      score(step) {
+        const val = validationCorrelation(predict(tf, m, data, data.valIdx, valFeats), data);
+        io.log(`epoch ${step / perEpoch - 1}: validation r ${val.toFixed(4)}, lr ${lrAt().toPrecision(3)}`);
+        io.progress(step / perEpoch, o.maxEpochs, `val r ${val.toFixed(3)}`);
+        return val;
+      },
+      onRestart(n) { restarts = n; },
+    },
+  };
+  try {
+    const r = await Effect.runPromise(runLoop(task, { progress() {}, log: io.log, checkpointEvery: perEpoch, ...(io.checkpoint ? { checkpoint: io.checkpoint } : {}) }), io.signal ? { signal: io.signal } : {});
+    const curve: Curve = { epoch: [], train_loss: [], val_corr: [], lr: [], wall_s: [] };
+    r.evaluations.forEach((e, epoch) => {
+      let loss = 0;
+      for (let s = e.step - perEpoch; s < e.step; s++) loss += r.curve.loss![s]!;
+      curve.epoch.push(epoch); curve.train_loss.push(loss / perEpoch); curve.val_corr.push(e.score);
+      curve.lr.push(r.curve.lr![e.step - 1]!); curve.wall_s.push(r.curve.wall_s![e.step - 1]!);
+    });
+    return { curve, bestEpoch: r.best!.step / perEpoch - 1, bestVal: r.best!.score };
+  } finally { adam.dispose(); }
 }
 
 /** Test-set scores per animal (science.md §2.5) and pooled over animals. */

@@ -1,3 +1,4 @@
+import type * as tfc from "@tensorflow/tfjs-core";
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { tensorflow } from "../../src/compute/backend.js";
@@ -5,6 +6,7 @@ import { DEFAULT_BLOCKS } from "../../src/model/architecture.js";
 import { initBlock } from "../../src/model/block.js";
 import { accuracy, disposeParams, fit, initClassifier, pixelNormalisation, prepare, resnetModel, type ClassifierArchitecture, type Split } from "../../src/model/classifier.js";
 import { blockInfo, type FrontendArchitecture } from "../../src/model/frontend.js";
+import type { TensorSet } from "../../src/sdk/ports.js";
 import { makeRng } from "../../src/sdk/rng.js";
 import { shapes } from "../helpers/shapes.js";
 
@@ -33,5 +35,39 @@ describe("classifier (LCL-V2Net backbone)", () => {
     expect(Buffer.from(frontAfter.buffer).equals(Buffer.from(frontBefore.buffer))).toBe(!trainable); // frozen means frozen
     disposeParams(p);
     expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
+  it("interrupted mid-fit and resumed from its checkpoint, the fit ends with the same weights and curve; a transform hook sees every batch", async () => {
+    const tf = await tensorflow("wasm");
+    const s1 = { ...DEFAULT_BLOCKS[0], channels: 4 }, s2 = { ...DEFAULT_BLOCKS[1], channels: 4 };
+    const rng = makeRng(1), l1 = initBlock(s1, 1, rng), l2 = initBlock(s2, 4, rng);
+    const fe: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], 4)], output_channels: 4 };
+    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 4, depth: 1, classes: 3, frontend: fe, frontend_trainable: false };
+    const split = (n: number, seed: number): Split => { const d = shapes(n, seed); return { x: prepare(tf, d.pixels, 28, 32), y: d.y, n }; };
+    const train = split(60, 2), val = split(30, 3);
+    const frontend = {
+      "l1.w": { dtype: "float32", shape: [7, 7, 1, 4], data: l1.w }, "l1.b": { dtype: "float32", shape: [4], data: l1.b },
+      "l2.w": { dtype: "float32", shape: [3, 3, 4, 4], data: l2.w }, "l2.b": { dtype: "float32", shape: [4], data: l2.b },
+    } as const;
+    let saved: { step: number; state: TensorSet; meta?: unknown } | undefined;
+    const checkpoint = { load: async () => saved, save: async (step: number, state: TensorSet, meta?: unknown) => { saved = { step, state: structuredClone(state), meta: structuredClone(meta) }; } };
+    const steps: number[] = [];
+    const o = { epochs: 3, batch: 20, lr: 5e-3, patience: 3, seed: 1, transform: (x: tfc.Tensor4D, _y: Int32Array, step: number) => { steps.push(step); return x; } };
+    const run = async (io: { checkpoint?: typeof checkpoint; progress?: (d: number) => void }, signal?: AbortSignal) => {
+      const p = initClassifier(tf, arch, frontend, makeRng(4));
+      try {
+        const r = await Effect.runPromise(fit(tf, resnetModel(tf, p, arch), train, val, o, { progress: io.progress ?? (() => {}), log: () => {}, ...(io.checkpoint ? { checkpoint: io.checkpoint } : {}) }), signal ? { signal } : {});
+        return { r, w: Float32Array.from(p["head.w"]!.dataSync() as Float32Array) };
+      } finally { disposeParams(p); }
+    };
+    const whole = await run({});
+    expect(steps).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const ctl = new AbortController();
+    await expect(run({ checkpoint, progress: (d) => { if (d === 4) ctl.abort(); } }, ctl.signal)).rejects.toThrow();
+    expect(saved?.step).toBe(4); // an interruption saves after the last whole step, mid-epoch
+    const resumed = await run({ checkpoint });
+    expect(Buffer.from(resumed.w.buffer).equals(Buffer.from(whole.w.buffer))).toBe(true);
+    expect(resumed.r.curve.val_acc).toEqual(whole.r.curve.val_acc);
+    expect(resumed.r.curve.train_loss).toEqual(whole.r.curve.train_loss);
   }, 60_000);
 });

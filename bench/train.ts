@@ -20,6 +20,11 @@ import { objective } from "../src/model/objectives.js";
 import { Effect } from "effect";
 import { selectBackend, tensorflow } from "../src/compute/backend.js";
 import { trainBlock, type PairData } from "../src/model/train.js";
+import { DEFAULT_BLOCKS } from "../src/model/architecture.js";
+import { initBlock } from "../src/model/block.js";
+import { disposeParams, fit, initClassifier, resnetModel, type ClassifierArchitecture } from "../src/model/classifier.js";
+import { blockInfo, type FrontendArchitecture } from "../src/model/frontend.js";
+import { makeRng } from "../src/sdk/rng.js";
 
 const B = 128, S = 32, K = 7, C = 32, SHARDS = 8, STEPS = Number(process.env.BENCH_STEPS ?? 12);
 const CORES = os.availableParallelism();
@@ -98,7 +103,78 @@ print(sorted(ts)[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxr
     console.log(`  PyTorch (CPU, ${t} thread${t > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${t} thread${t > 1 ? "s" : ""}${t === CORES ? "; aim ≤ 1.5×" : ""})   peak RSS ${rss.toFixed(0)} MiB`);
   }
 }
+await classifierStep();
 console.log(`  lcl peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (main thread + workers); load at the end ${load()}`);
+
+/**
+ * One classifier step (LCL-V2Net, the `classifier` stage's defaults): batch 64 of 32×32 images →
+ * frozen two-block front-end (7×7×32, 3×3×64, pooling and normalisation as above) → 1×1
+ * bottleneck to 32 → 2 residual blocks of two 3×3 convs → global average pool → 10 logits,
+ * cross-entropy, Adam. lcl through `fit` (the one loop; classifier steps run on one worker so far),
+ * PyTorch the same function at 1 thread and at every core.
+ */
+async function classifierStep() {
+  const N = 64, SZ = 32, W = 32, DEPTH = 2, CLASSES = 10, STEPS_C = STEPS;
+  const [b1, b2] = DEFAULT_BLOCKS;
+  const rng = makeRng(2), l1 = initBlock(b1, 1, rng), l2 = initBlock(b2, b1.channels, rng);
+  const fe: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([b1], 1), blockInfo([b1, b2], b1.channels)], output_channels: b2.channels };
+  const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: SZ, width: W, depth: DEPTH, classes: CLASSES, frontend: fe, frontend_trainable: false };
+  const p = initClassifier(tf, arch, {
+    "l1.w": { dtype: "float32", shape: [b1.kernel, b1.kernel, 1, b1.channels], data: l1.w }, "l1.b": { dtype: "float32", shape: [b1.channels], data: l1.b },
+    "l2.w": { dtype: "float32", shape: [b2.kernel, b2.kernel, b1.channels, b2.channels], data: l2.w }, "l2.b": { dtype: "float32", shape: [b2.channels], data: l2.b },
+  }, makeRng(3));
+  const n = N * (STEPS_C + 2);
+  const train = { x: Float32Array.from({ length: n * SZ * SZ }, (_, i) => Math.sin(i * 0.013) + Math.cos(i * 7.1)), y: Int32Array.from({ length: n }, (_, i) => i % CLASSES), n };
+  const val = { x: train.x.subarray(0, 8 * SZ * SZ), y: train.y.subarray(0, 8), n: 8 };
+  const stamps: number[] = [];
+  await Effect.runPromise(fit(tf, resnetModel(tf, p, arch), train, val, { epochs: 1, batch: N, lr: 1e-3, patience: 1, seed: 1 }, { progress: () => stamps.push(performance.now()), log() {} }));
+  disposeParams(p);
+  const ours = median(stamps.slice(2).map((t, i) => t - stamps[i + 1]!));
+  console.log(`one classifier step: batch ${N} of ${SZ}×${SZ}, frozen front-end (${b1.kernel}×${b1.kernel}×${b1.channels}, ${b2.kernel}×${b2.kernel}×${b2.channels}), bottleneck ${W}, ${DEPTH} residual blocks, ${CLASSES} classes, cross-entropy, Adam; median of ${STEPS_C}`);
+  console.log(`  lcl (${backend}, 1 worker)        ${ours.toFixed(0).padStart(6)} ms/step   (classifier steps are not data-parallel yet)`);
+  if (!python) return;
+  const side1 = SZ - b1.kernel + 1, p1 = Math.floor((side1 - 1) / b1.stride) + 1, side2 = p1 - b2.kernel + 1, p2 = Math.floor((side2 - 1) / b2.stride) + 1;
+  const mat = (m: Float32Array, r: number, c: number) => `torch.tensor(${JSON.stringify(Array.from(m))}).reshape(${r}, ${c})`;
+  for (const threads of [...new Set([1, CORES])]) {
+    const r = spawnSync(python, ["-c", `
+import time, torch
+import torch.nn.functional as F
+torch.manual_seed(0); torch.set_num_threads(${threads})
+N, SZ, W, DEPTH, CLASSES = ${N}, ${SZ}, ${W}, ${DEPTH}, ${CLASSES}
+x = torch.randn(N, 1, SZ, SZ); y = torch.arange(N) % CLASSES
+fe = [(torch.randn(${b1.channels}, 1, ${b1.kernel}, ${b1.kernel}) * 0.2, torch.zeros(${b1.channels}), ${mat(gaussianMatrix(side1, b1.sigma, b1.stride), side1, p1)}, ${mat(gaussianMatrix(p1, 2 * b1.sigma, 1), p1, p1)}),
+      (torch.randn(${b2.channels}, ${b1.channels}, ${b2.kernel}, ${b2.kernel}) * 0.05, torch.zeros(${b2.channels}), ${mat(gaussianMatrix(side2, b2.sigma, b2.stride), side2, p2)}, ${mat(gaussianMatrix(p2, 2 * b2.sigma, 1), p2, p2)})]
+blur = lambda t, g: g.T @ (t @ g)
+def block(t, w, b, g, gn):
+    u = F.relu(F.conv2d(t, w, b))
+    p = torch.sqrt(blur(u * u, g) + 1e-6)
+    return p / (torch.sqrt(blur((p * p).mean(1, keepdim=True), gn) + 1e-12) + 1e-3)
+P = lambda *s: (torch.randn(*s) * 0.05).requires_grad_()
+bw, bb = P(W, ${b2.channels}, 1, 1), P(W)
+res = [(P(W, W, 3, 3), P(W), P(W, W, 3, 3), P(W)) for _ in range(DEPTH)]
+hw, hb = P(CLASSES, W), P(CLASSES)
+params = [bw, bb, hw, hb] + [t for r in res for t in r]
+opt = torch.optim.Adam(params, 1e-3)
+def step():
+    opt.zero_grad()
+    with torch.no_grad():
+        t = x
+        for w, b, g, gn in fe: t = block(t, w, b, g, gn)
+    t = F.relu(F.conv2d(t, bw, bb))
+    for w1, b1, w2, b2 in res:
+        h = F.relu(F.conv2d(t, w1, b1, padding=1)); t = F.relu(t + F.conv2d(h, w2, b2, padding=1))
+    loss = F.cross_entropy(t.mean((2, 3)) @ hw.T + hb, y)
+    loss.backward(); opt.step()
+step(); step(); ts = []
+for _ in range(${STEPS_C}):
+    t0 = time.perf_counter(); step(); ts.append((time.perf_counter() - t0) * 1000)
+print(sorted(ts)[len(ts) // 2])
+`], { encoding: "utf8" });
+    if (r.status !== 0) { console.log(`  PyTorch failed: ${r.stderr.trim().split("\n").pop()}`); return; }
+    const ms = Number(r.stdout);
+    console.log(`  PyTorch (CPU, ${threads} thread${threads > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours / ms).toFixed(2)}×${threads === CORES ? " (aim ≤ 1.5× at every core)" : ""}`);
+  }
+}
 
 /**
  * The same loss and weight gradient in both frameworks on the same x and w, with the pooling

@@ -36,6 +36,7 @@ export default defineStage({
     adversarial_steps: param.int({ default: 5, min: 1, description: "PGD steps per training batch" }),
     adversarial_step_size: param.number({ default: 0, min: 0, description: "PGD step length (0: 2.5·ε/steps, Madry et al.)" }),
     adversarial_random_start: param.bool({ default: true, description: "start each attack from a uniform draw in the ball" }),
+    shards: param.int({ default: 8, min: 1, max: 256, description: "fixed shards per batch, each a unit of data-parallel work; results are bit-identical for any worker count (LCL_WORKERS, default every core; at most `shards` are used)" }),
   }),
   inputs: { frontend: port.tensors(), frontend_architecture: port.json(), train: images, validation: images, test: images },
   outputs: {
@@ -63,7 +64,7 @@ export default defineStage({
     const attacked = resnetModel(tf, params, arch, { inputGrad: true });
     const pgdRng = ctx.rng.fork(`pgd:${p.seed}`);
     const transformBatch = attack && ((x: Tensor4D, y: Int32Array, step: number) => pgd(tf, (t) => attacked.logits(t, false), x, y, attack, pgdRng.fork(`step:${step}`)));
-    const r = await Effect.runPromise(fit(tf, resnetModel(tf, params, arch), train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed, transformBatch },
+    const r = await Effect.runPromise(fit(tf, resnetModel(tf, params, arch), train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed, transformBatch, shards: p.shards },
       { progress: ctx.progress, log: ctx.log, checkpoint: ctx.checkpoint }), { signal: ctx.signal });
     disposeParams(params);
     const best = loadParams(tf, r.best);
@@ -78,5 +79,6 @@ export default defineStage({
     ctx.metric("val_acc", r.curve.val_acc[r.bestEpoch]!);
     ctx.metric("best_epoch", r.bestEpoch);
     ctx.metric("epochs_run", r.curve.epoch.length);
+    ctx.metric("workers", r.workers);
   },
 });

@@ -8,7 +8,10 @@ import type { Rng } from "../sdk/rng.js";
 import { Adam } from "./adam.js";
 import { blockForward } from "./block.js";
 import type { FrontendArchitecture } from "./frontend.js";
+import { defaultWorkers, gradientEngine, type Coupler } from "./data-parallel.js";
 import { epochBatch, runLoop, type Checkpointer, type TrainingDiverged } from "./loop.js";
+import { shardRanges } from "./shard-gradients.js";
+import type { ShardModel } from "./shard-model.js";
 import { logSumExpRows } from "./objectives.js";
 
 /**
@@ -148,11 +151,23 @@ export interface Model {
   logits(x: tfc.Tensor4D, training: boolean): tfc.Tensor2D;
   /** Called after each optimiser step, outside the gradient tape (e.g. to update running statistics). */
   afterStep?(): void;
+  /**
+   * The model as plain data for data-parallel workers (its current weights are passed per step).
+   * Absent (CORnet-S: BatchNorm couples a batch's images inside the net), fit computes in this thread.
+   */
+  shardModel?(): ShardModel;
 }
 
 /** `inputGrad`: logits differentiable with respect to the input (see `forward`), for attacks. */
 export function resnetModel(tf: Tf, p: Params, arch: ClassifierArchitecture, opts: { inputGrad?: boolean } = {}): Model {
-  return { params: p, inputSize: arch.input_size, classes: arch.classes, logits: (x) => forward(tf, p, arch, x, opts) };
+  return {
+    params: p, inputSize: arch.input_size, classes: arch.classes, logits: (x) => forward(tf, p, arch, x, opts),
+    shardModel: () => ({
+      kind: "classifier", arch,
+      trainable: Object.entries(p).filter(([, v]) => v.trainable).map(([name, v]) => ({ name, shape: v.shape })),
+      constants: Object.fromEntries(Object.entries(p).filter(([, v]) => !v.trainable).map(([name, v]) => [name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) }])),
+    }),
+  };
 }
 
 export interface Split { readonly x: Float32Array; readonly y: Int32Array; readonly n: number }
@@ -202,6 +217,10 @@ export interface FitOptions {
    * accuracy are then those on the transformed batch.
    */
   readonly transformBatch?: (x: tfc.Tensor4D, labels: Int32Array, step: number) => tfc.Tensor4D;
+  /** Fixed shards per batch for data parallelism (models with `shardModel`): results depend on it, never on `workers`. Default 1. */
+  readonly shards?: number;
+  /** Worker threads (default: LCL_WORKERS, else every core; at most `shards`). */
+  readonly workers?: number;
 }
 export const FIT_CURVE = ["epoch", "train_loss", "train_acc", "val_acc", "wall_s"] as const;
 export type FitCurve = Record<(typeof FIT_CURVE)[number], number[]>;
@@ -215,24 +234,36 @@ const snapshot = (p: Params): Record<string, Tensor> =>
  * resumes at the next epoch, bit-identical.
  */
 export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOptions,
-  io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpointer }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number }, TrainingDiverged> {
+  io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpointer }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number; workers: number }, TrainingDiverged> {
   const p = model.params, S = model.inputSize, trainable = Object.entries(p).filter(([, v]) => v.trainable).map(([, v]) => v);
-  const perEpoch = Math.ceil(train.n / o.batch);
-  const adam = new Adam(tf, trainable, { lr: o.lr, steps: o.epochs * perEpoch, weightDecay: 0 });
-  return runLoop({
+  const perEpoch = Math.ceil(train.n / o.batch), shards = o.shards ?? 1;
+  const described = model.shardModel?.();
+  const setup = Effect.promise(async () => ({
+    adam: new Adam(tf, trainable, { lr: o.lr, steps: o.epochs * perEpoch, weightDecay: 0 }),
+    engine: described ? await gradientEngine(tf, described, { workers: o.workers ?? defaultWorkers(), shards }) : undefined,
+  }));
+  return Effect.acquireUseRelease(setup, ({ adam, engine }) => runLoop({
     steps: o.epochs * perEpoch, columns: ["n", "hits", "lr"],
     divergenceHint: `lower lr (now ${o.lr})`,
-    step(step) {
+    async step(step) {
       const idx = epochBatch(o.seed, Math.floor(step / perEpoch), step % perEpoch, o.batch, train.n);
-      const xb = new Float32Array(idx.length * S * S), yb = new Int32Array(idx.length);
+      let xb: Float32Array = new Float32Array(idx.length * S * S);
+      const yb = new Int32Array(idx.length);
       idx.forEach((j, k) => { xb.set(train.x.subarray(j * S * S, (j + 1) * S * S), k * S * S); yb[k] = train.y[j]!; });
+      if (o.transformBatch) xb = tf.tidy(() => o.transformBatch!(tf.tensor4d(xb, [idx.length, S, S, 1]), yb, step).dataSync() as Float32Array);
+      if (engine) {
+        const ranges = shardRanges(idx.length, shards);
+        const r = await engine.gradients(trainable.map((v) => v.dataSync() as Float32Array),
+          ranges.map(([a, b]) => ({ data: xb.subarray(a * S * S, b * S * S), shape: [b - a, S, S, 1] as const })), crossEntropyCoupler(tf, yb, model.classes));
+        const lr = tf.tidy(() => adam.apply(r.grads.map((g, i) => tf.tensor(g, trainable[i]!.shape)), step));
+        model.afterStep?.();
+        return { loss: r.loss, n: idx.length, hits: r.extras.hits!, lr };
+      }
       return tf.tidy(() => {
         const labels = tf.oneHot(tf.tensor1d(yb, "int32"), model.classes);
-        let x = tf.tensor4d(xb, [idx.length, S, S, 1]);
-        if (o.transformBatch) x = o.transformBatch(x, yb, step);
         let hits = 0;
         const { value, grads } = tf.variableGrads(() => {
-          const logits = model.logits(x, true);
+          const logits = model.logits(tf.tensor4d(xb, [idx.length, S, S, 1]), true);
           hits = (tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")).dataSync()[0]!);
           return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, labels), 1))) as tfc.Scalar;
         }, trainable);
@@ -259,10 +290,21 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
         curve.epoch.push(epoch); curve.train_loss.push(loss / train.n); curve.train_acc.push(hits / train.n); curve.val_acc.push(e.score);
         curve.wall_s.push(r.curve.wall_s![e.step - 1]!);
       });
-      return { best: snapshot(p), curve, bestEpoch: r.best!.step / perEpoch - 1 };
-    }),
-    Effect.ensuring(Effect.sync(() => adam.dispose())),
-  );
+      return { best: snapshot(p), curve, bestEpoch: r.best!.step / perEpoch - 1, workers: engine?.workers ?? 1 };
+    })), ({ adam, engine }) => Effect.promise(async () => { adam.dispose(); await engine?.close(); }));
+}
+
+/** Mean cross-entropy of the whole batch's logits (per shard, in order) against `labels`; `hits` = correct predictions. */
+export function crossEntropyCoupler(tf: Tf, labels: Int32Array, classes: number): Coupler {
+  return (features) => tf.tidy(() => {
+    let hits = 0;
+    const { value, grads } = tf.valueAndGrads((...z: tfc.Tensor[]) => {
+      const logits = tf.concat(z) as tfc.Tensor2D;
+      hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, "int32")), "float32")).dataSync()[0]!;
+      return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), classes)), 1))) as tfc.Scalar;
+    })(features.map((f) => tf.tensor2d(f, [f.length / classes, classes])));
+    return { loss: value.dataSync()[0]!, extras: { hits }, dz: grads.map((g) => g.dataSync() as Float32Array) };
+  });
 }
 
 /** Load a trained classifier's tensor set into (untrainable) variables. */

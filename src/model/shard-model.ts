@@ -2,6 +2,7 @@ import type * as tfc from "@tensorflow/tfjs-core";
 import type { Tf } from "../compute/backend.js";
 import type { BlockSpec } from "./architecture.js";
 import { blockForward } from "./block.js";
+import { forward, type ClassifierArchitecture, type Params } from "./classifier.js";
 import { readoutFeatures, type Readout } from "./features.js";
 
 /**
@@ -9,23 +10,34 @@ import { readoutFeatures, type Readout } from "./features.js";
  * of float32 arrays in a fixed order, and `features` maps one shard of the batch to the rows the
  * loss is computed from (the loss itself, which may couple the whole batch, runs elsewhere).
  */
-export type ShardModel = {
-  readonly kind: "blocks"; readonly specs: readonly BlockSpec[]; readonly inChannels: number;
-  /** Where the objective reads each patch's features from the top block's map. */
-  readonly readout: Readout;
-};
+export type ShardModel =
+  | {
+      readonly kind: "blocks"; readonly specs: readonly BlockSpec[]; readonly inChannels: number;
+      /** Where the objective reads each patch's features from the top block's map. */
+      readonly readout: Readout;
+    }
+  /** LCL-V2Net's classifier: `trainable` parameters in order; the frozen ones travel as constants. Features are the logits. */
+  | { readonly kind: "classifier"; readonly arch: ClassifierArchitecture; readonly trainable: readonly { readonly name: string; readonly shape: readonly number[] }[];
+      readonly constants: Readonly<Record<string, { readonly shape: readonly number[]; readonly data: Float32Array }>> };
 
 export function paramShapes(m: ShardModel): number[][] {
+  if (m.kind === "classifier") return m.trainable.map((t) => [...t.shape]);
   return m.specs.flatMap((s, i) => [[s.kernel, s.kernel, i === 0 ? m.inChannels : m.specs[i - 1]!.channels, s.channels], [s.channels]]);
 }
 
 /** Width of a feature row. */
 export function featureWidth(m: ShardModel): number {
+  if (m.kind === "classifier") return m.arch.classes;
   return m.specs[m.specs.length - 1]!.channels;
 }
 
 /** Features of one shard, one row per input row: [B,H,W,C] → [B, featureWidth]. */
 export function shardFeatures(tf: Tf, m: ShardModel, params: readonly tfc.Tensor[], x: tfc.Tensor4D): tfc.Tensor2D {
+  if (m.kind === "classifier") {
+    const p: Record<string, tfc.Tensor> = Object.fromEntries(Object.entries(m.constants).map(([k, c]) => [k, tf.tensor(c.data, [...c.shape])]));
+    m.trainable.forEach((t, i) => { p[t.name] = params[i]!; });
+    return forward(tf, p as unknown as Params, m.arch, x);
+  }
   let y = x;
   m.specs.forEach((spec, i) => {
     // Above the first block the input is a trainable block's output: differentiate through it (the end-to-end control).

@@ -42,8 +42,8 @@ describe("classifier (LCL-V2Net backbone)", () => {
     const s1 = { ...DEFAULT_BLOCKS[0], channels: 4 }, s2 = { ...DEFAULT_BLOCKS[1], channels: 4 };
     const rng = makeRng(1), l1 = initBlock(s1, 1, rng), l2 = initBlock(s2, 4, rng);
     const fe: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], 4)], output_channels: 4 };
-    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 4, depth: 1, classes: 3, frontend: fe, frontend_trainable: false };
-    const split = (n: number, seed: number): Split => { const d = shapes(n, seed); return { x: prepare(tf, d.pixels, 28, 32), y: d.y, n }; };
+    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 4, depth: 1, classes: 3, frontend: fe, frontend_trainable: false, input_normalisation: { mean: 0.5, std: 0.25 } };
+    const split = (n: number, seed: number): Split => { const d = shapes(n, seed); return { x: prepare(tf, d.pixels, 28, 32, arch.input_normalisation), y: d.y, n }; };
     const train = split(60, 2), val = split(30, 3);
     const frontend = {
       "l1.w": { dtype: "float32", shape: [7, 7, 1, 4], data: l1.w }, "l1.b": { dtype: "float32", shape: [4], data: l1.b },
@@ -52,7 +52,7 @@ describe("classifier (LCL-V2Net backbone)", () => {
     let saved: { step: number; state: TensorSet; meta?: unknown } | undefined;
     const checkpoint = { load: async () => saved, save: async (step: number, state: TensorSet, meta?: unknown) => { saved = { step, state: structuredClone(state), meta: structuredClone(meta) }; } };
     const steps: number[] = [];
-    const o = { epochs: 3, batch: 20, lr: 5e-3, patience: 3, seed: 1, transform: (x: tfc.Tensor4D, _y: Int32Array, step: number) => { steps.push(step); return x; } };
+    const o = { epochs: 3, batch: 20, lr: 5e-3, patience: 3, seed: 1, transformBatch: (x: tfc.Tensor4D, _y: Int32Array, step: number) => { steps.push(step); return x; } };
     const run = async (io: { checkpoint?: typeof checkpoint; progress?: (d: number) => void }, signal?: AbortSignal) => {
       const p = initClassifier(tf, arch, frontend, makeRng(4));
       try {
@@ -70,4 +70,29 @@ describe("classifier (LCL-V2Net backbone)", () => {
     expect(resumed.r.curve.val_acc).toEqual(whole.r.curve.val_acc);
     expect(resumed.r.curve.train_loss).toEqual(whole.r.curve.train_loss);
   }, 60_000);
+
+  it("data-parallel: 4 shards on 2 workers end with the weights of 4 shards on 1 worker, bit for bit, and near the unsharded fit", async () => {
+    const tf = await tensorflow("wasm");
+    const s1 = { ...DEFAULT_BLOCKS[0], channels: 4 }, s2 = { ...DEFAULT_BLOCKS[1], channels: 4 };
+    const rng = makeRng(1), l1 = initBlock(s1, 1, rng), l2 = initBlock(s2, 4, rng);
+    const fe: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], 4)], output_channels: 4 };
+    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 4, depth: 1, classes: 3, frontend: fe, frontend_trainable: false, input_normalisation: { mean: 0.5, std: 0.25 } };
+    const d = shapes(60, 2), train: Split = { x: prepare(tf, d.pixels, 28, 32, arch.input_normalisation), y: d.y, n: 60 }, val = train;
+    const frontend = {
+      "l1.w": { dtype: "float32", shape: [7, 7, 1, 4], data: l1.w }, "l1.b": { dtype: "float32", shape: [4], data: l1.b },
+      "l2.w": { dtype: "float32", shape: [3, 3, 4, 4], data: l2.w }, "l2.b": { dtype: "float32", shape: [4], data: l2.b },
+    } as const;
+    const run = async (shards: number, workers: number) => {
+      const p = initClassifier(tf, arch, frontend, makeRng(4));
+      try {
+        const r = await Effect.runPromise(fit(tf, resnetModel(tf, p, arch), train, val, { epochs: 1, batch: 20, lr: 5e-3, patience: 1, seed: 1, shards, workers }, { progress: () => {}, log: () => {} }));
+        return { w: Float32Array.from(p["head.w"]!.dataSync() as Float32Array), workers: r.workers };
+      } finally { disposeParams(p); }
+    };
+    const one = await run(4, 1), two = await run(4, 2), whole = await run(1, 1);
+    expect(two.workers).toBe(2);
+    expect(Buffer.from(two.w.buffer).equals(Buffer.from(one.w.buffer))).toBe(true);
+    const scale = Math.max(...Array.from(whole.w, Math.abs));
+    expect(Math.max(...Array.from(one.w, (v, i) => Math.abs(v - whole.w[i]!))) / scale).toBeLessThan(1e-4);
+  }, 120_000);
 });

@@ -15,10 +15,11 @@ import { featureWidth, paramShapes, type ShardModel } from "./shard-model.js";
  * Per-shard gradients are summed in shard order, so any worker count gives bit-identical
  * weights: the worker count is a speed setting, not part of a result's identity.
  *
- * Why worker_threads and not tfjs-backend-wasm's threaded build: that build (tfjs-backend-wasm-
- * threaded-simd.wasm) starts its pthreads as Web Workers from a blob URL, which Node does not
- * provide, so in Node 4.22 it falls back to the single-threaded module (getThreadsCount() = 1),
- * and it would only parallelise inside XNNPACK kernels, not tfjs's many small ops.
+ * Why worker_threads and not tfjs-backend-wasm's threaded build: tfjs 4.22 reports
+ * WASM_HAS_MULTITHREAD_SUPPORT = false in Node (tfjs#3830); forcing it makes Emscripten start its
+ * pthreads from a blob: URL, which Node's Worker rejects (ERR_WORKER_PATH), and the backend fails
+ * to initialise. Even working, it would parallelise inside XNNPACK kernels only, not tfjs's many
+ * small ops. Worker threads work on every backend (wasm, cpu, node).
  */
 export interface Coupled {
   readonly loss: number;

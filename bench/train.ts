@@ -26,7 +26,7 @@ import { disposeParams, fit, initClassifier, resnetModel, type ClassifierArchite
 import { blockInfo, type FrontendArchitecture } from "../src/model/frontend.js";
 import { makeRng } from "../src/sdk/rng.js";
 
-const B = 128, S = 32, K = 7, C = 32, SHARDS = 8, STEPS = Number(process.env.BENCH_STEPS ?? 12);
+const B = 128, S = 32, K = 7, C = 32, SHARDS = 4, STEPS = Number(process.env.BENCH_STEPS ?? 12);
 const CORES = os.availableParallelism();
 const backend = (await selectBackend(process.env.LCL_BACKEND)).name;
 const tf = await tensorflow(backend);
@@ -110,7 +110,7 @@ console.log(`  lcl peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)
  * One classifier step (LCL-V2Net, the `classifier` stage's defaults): batch 64 of 32×32 images →
  * frozen two-block front-end (7×7×32, 3×3×64, pooling and normalisation as above) → 1×1
  * bottleneck to 32 → 2 residual blocks of two 3×3 convs → global average pool → 10 logits,
- * cross-entropy, Adam. lcl through `fit` (the one loop, 8 shards) at 1 worker and at every core,
+ * cross-entropy, Adam. lcl through `fit` (the one loop, 4 shards) at 1 worker and at every core,
  * PyTorch the same function at 1 thread and at every core.
  */
 async function classifierStep() {

@@ -36,7 +36,7 @@ export default defineStage({
     adversarial_steps: param.int({ default: 5, min: 1, description: "PGD steps per training batch" }),
     adversarial_step_size: param.number({ default: 0, min: 0, description: "PGD step length (0: 2.5·ε/steps, Madry et al.)" }),
     adversarial_random_start: param.bool({ default: true, description: "start each attack from a uniform draw in the ball" }),
-    shards: param.int({ default: 8, min: 1, max: 256, description: "fixed shards per batch, each a unit of data-parallel work; results are bit-identical for any worker count (LCL_WORKERS, default every core; at most `shards` are used)" }),
+    shards: param.int({ default: 4, min: 1, max: 256, description: "fixed shards per batch, each a unit of data-parallel work; results are bit-identical for any worker count (LCL_WORKERS, default every core; at most `shards` are used)" }),
   }),
   inputs: { frontend: port.tensors(), frontend_architecture: port.json(), train: images, validation: images, test: images },
   outputs: {

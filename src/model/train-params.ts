@@ -17,7 +17,7 @@ export const trainingParams = {
   readout: param.choice(READOUTS, { default: "mean", description: "where the objective reads each patch's features: mean (spatial mean of the output map) or centre (the unit at the map's centre, whose RF is the R-sized middle of the patch: small translations are no longer nearly free)" }),
   checkpoint_every: param.int({ default: 100, min: 0, description: "save a resumable checkpoint every this many steps (0: never)" }),
   seed: param.int({ default: 0, min: 0, description: "another draw of init and batches" }),
-  shards: param.int({ default: 8, min: 1, max: 256, description: "fixed shards per batch, each a unit of data-parallel work; their gradients are summed in shard order, so results are bit-identical for any worker count (LCL_WORKERS, default every core; at most `shards` are used)" }),
+  shards: param.int({ default: 4, min: 1, max: 256, description: "fixed shards per batch, each a unit of data-parallel work; their gradients are summed in shard order, so results are bit-identical for any worker count (LCL_WORKERS, default every core; at most `shards` are used)" }),
 };
 
 export const blockParams = (d: { kernel: number; channels: number }) => ({

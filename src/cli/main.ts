@@ -75,7 +75,8 @@ const runCmd = Command.make("run", {
   retries: Flag.Int("retries").pipe(Flag.withDescription("slurm: further attempts for a job that died without a result (node failure, preemption); default 2"), Flag.optional),
   batch: Flag.Int("batch").pipe(Flag.withDescription("slurm: pack up to N ready stages with equal resources into one job (many small stages); default 1"), Flag.optional),
   timeout: Flag.String("timeout").pipe(Flag.withDescription("stop any stage run here after this long (minutes, HH:MM:SS or D-HH:MM); default: its resources.time, else none"), Flag.optional),
-}, (a) => handled(a.verbose, run({ ...(Option.isSome(a.timeout) ? { timeout: a.timeout.value } : {}), words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet, isolate: a.isolate,
+  workers: Flag.Int("workers").pipe(Flag.withDescription("worker threads per training stage (data parallelism; also LCL_WORKERS; default every core). Results are identical for any count"), Flag.optional),
+}, (a) => handled(a.verbose, run({ ...(Option.isSome(a.workers) ? { workers: a.workers.value } : {}), ...(Option.isSome(a.timeout) ? { timeout: a.timeout.value } : {}), words: a.words, dir: opt(a.dir), verbose: a.verbose, backend: opt(a.backend), jobs: opt(a.jobs), keepGoing: a.keepGoing, force: a.force, quiet: a.quiet, isolate: a.isolate,
   executor: a.executor, resources: cliResources(a), ...(Option.isSome(a.retries) ? { retries: a.retries.value } : {}), ...(Option.isSome(a.batch) ? { batch: a.batch.value } : {}) })))
   .pipe(Command.withDescription("Run the stale stages of an experiment (default: the `default:` experiment); cached ones are reused."));
 

@@ -31,10 +31,17 @@ export interface RunArgs {
   readonly batch?: number;
   /** Wall-time limit of every stage run here (SLURM --time syntax). */
   readonly timeout?: string;
+  /** Worker threads per training stage; passed to stages (and their child processes) as LCL_WORKERS. */
+  readonly workers?: number;
 }
 
 /** `lcl run`: validate everything, then run only stale stages. Exit 1 if a stage failed. */
 export const run = (a: RunArgs) => Effect.gen(function* () {
+  if (a.workers !== undefined) {
+    if (!(a.workers >= 1)) return yield* Effect.fail(new UsageError({ message: `--workers ${a.workers}: expected a whole number ≥ 1`, fix: "e.g. --workers 2 (default: every core)" }));
+    // An environment variable reaches inline stages, child processes and SLURM jobs alike; never part of a fingerprint (results are identical for any count).
+    process.env.LCL_WORKERS = String(a.workers);
+  }
   const s = openSession(a.dir);
   const graph = yield* Effect.promise(() => loadGraph(s, a.words));
   const force = new Set(a.force.flatMap((t) => selectInstances(graph, t, s).map((i) => i.id)));

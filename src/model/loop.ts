@@ -119,31 +119,38 @@ export function runLoop(task: LoopTask, io: LoopIO): Effect.Effect<LoopResult, T
 
     const ev = task.evaluate;
     const t0 = performance.now();
+    // One iteration — the step, its bookkeeping, evaluation and periodic checkpoint — runs whole:
+    // an interruption (Ctrl-C, a dead driver) waits for it and lands only at the yield between two
+    // iterations, so `step`, the weights and the optimiser state a checkpoint records always agree.
+    // (Interrupted between the step and `step++`, a checkpoint would hold the weights after step k
+    // labelled k, and the resumed run would apply step k twice.)
+    const iteration = Effect.gen(function* () {
+      const r = yield* Effect.promise(async () => task.step(step));
+      if (!Number.isFinite(r.loss)) {
+        return yield* Effect.fail(new TrainingDiverged(`training diverged at step ${step} (loss ${r.loss}); ${task.divergenceHint}`));
+      }
+      curve.step![step] = step;
+      for (const c of columns) if (c !== "step" && c !== "wall_s") curve[c]![step] = r[c] ?? NaN;
+      curve.wall_s![step] = wallOffset + (performance.now() - t0) / 1000;
+      step++;
+      if (ev && (step % ev.every === 0 || step === steps)) {
+        const score = yield* Effect.promise(async () => ev.score(step));
+        evaluations.push({ step, score });
+        if (!best || score > best.score + (ev.tolerance ?? 0)) { best = { step, score }; bestState = structuredClone(task.bestState ? task.bestState() : task.state()); since = 0; }
+        else if (++since >= ev.patience && step < steps) {
+          if (restarts < (ev.restarts ?? 0)) {
+            task.restore(bestState!); restarts++; since = 0; ev.onRestart?.(restarts);
+            io.log(`no gain for ${ev.patience} evaluations: best state (step ${best.step}) restored, restart ${restarts}`);
+          } else stopped = true;
+        }
+      }
+      io.progress(step, steps);
+      if (io.checkpointEvery > 0 && step % io.checkpointEvery === 0 && step < steps && !stopped) yield* save(step);
+    });
     const run = Effect.gen(function* () {
       while (step < steps && !stopped) {
-        // A step runs whole: an interruption waits for it, so the checkpoint is of a finished step.
-        const r = yield* Effect.uninterruptible(Effect.promise(async () => task.step(step)));
-        if (!Number.isFinite(r.loss)) {
-          return yield* Effect.fail(new TrainingDiverged(`training diverged at step ${step} (loss ${r.loss}); ${task.divergenceHint}`));
-        }
-        curve.step![step] = step;
-        for (const c of columns) if (c !== "step" && c !== "wall_s") curve[c]![step] = r[c] ?? NaN;
-        curve.wall_s![step] = wallOffset + (performance.now() - t0) / 1000;
-        step++;
-        if (ev && (step % ev.every === 0 || step === steps)) {
-          const score = yield* Effect.promise(async () => ev.score(step));
-          evaluations.push({ step, score });
-          if (!best || score > best.score + (ev.tolerance ?? 0)) { best = { step, score }; bestState = structuredClone(task.bestState ? task.bestState() : task.state()); since = 0; }
-          else if (++since >= ev.patience && step < steps) {
-            if (restarts < (ev.restarts ?? 0)) {
-              task.restore(bestState!); restarts++; since = 0; ev.onRestart?.(restarts);
-              io.log(`no gain for ${ev.patience} evaluations: best state (step ${best.step}) restored, restart ${restarts}`);
-            } else stopped = true;
-          }
-        }
-        io.progress(step, steps);
-        if (io.checkpointEvery > 0 && step % io.checkpointEvery === 0 && step < steps && !stopped) yield* save(step);
-        yield* Effect.yieldNow; // an interruption lands here, between two whole steps
+        yield* Effect.uninterruptible(iteration);
+        yield* Effect.yieldNow; // an interruption lands here, between two whole iterations
       }
     }).pipe(Effect.onInterrupt(() => save(step).pipe(Effect.andThen(Effect.sync(() => io.log(`interrupted: checkpoint saved at step ${step}`))))));
     yield* run;

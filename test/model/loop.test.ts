@@ -31,6 +31,26 @@ const memory = (): Checkpointer & { saved?: { step: number; state: TensorSet; me
 const io = (o: Partial<Parameters<typeof runLoop>[1]> = {}) => ({ progress: () => {}, log: () => {}, checkpointEvery: 0, ...o });
 
 describe("the training loop", () => {
+  it("interrupted while a step is computing (a dead driver, Ctrl-C mid-step), the checkpoint's step matches the state it holds", async () => {
+    // Each step counts itself in the state and takes a few ms; the abort arrives asynchronously, mid-step.
+    const counting = (): LoopTask => {
+      let done = 0;
+      return {
+        steps: 50, columns: [], divergenceHint: "",
+        step: async () => { await new Promise((r) => setTimeout(r, 3)); done++; return { loss: 1 }; },
+        state: (): TensorSet => ({ done: { dtype: "float64", shape: [1], data: Float64Array.of(done) } }),
+        restore(s) { done = (s.done!.data as Float64Array)[0]!; },
+      };
+    };
+    for (const ms of [7, 11, 16, 22]) {
+      const ck = memory(), ctl = new AbortController();
+      setTimeout(() => ctl.abort(), ms);
+      await expect(Effect.runPromise(runLoop(counting(), io({ checkpoint: ck, checkpointEvery: 2 })), { signal: ctl.signal })).rejects.toThrow();
+      expect(ck.saved, `abort after ${ms} ms`).toBeDefined();
+      expect((ck.saved!.state.done!.data as Float64Array)[0], `abort after ${ms} ms`).toBe(ck.saved!.step);
+    }
+  });
+
   it("interrupted between steps, it saves a checkpoint; resumed, it ends exactly where an uninterrupted run ends", async () => {
     const whole = toy(); const r = await Effect.runPromise(runLoop(whole, io()));
     const ck = memory(), ctl = new AbortController();

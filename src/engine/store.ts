@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Schema } from "effect";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, utimesSync } from "node:fs";
-import { lstat, mkdir, open, readdir, rename, stat, symlink, unlink, utimes } from "node:fs/promises";
+import { copyFile, lstat, mkdir, open, readdir, rename, stat, symlink, unlink, utimes } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { CodeDetail } from "./code-fingerprint.js";
@@ -198,6 +198,27 @@ export class Store {
     if (!this.hasObject(hash, bytes.byteLength)) await writeAtomic(dest, bytes, this.tmpDir);
     Store.#verified.add(dest);
     return { hash, bytes: bytes.byteLength };
+  }
+
+  /**
+   * Store a file by stream, whatever its size (putBytes needs it in memory, at most 4 GiB): copied
+   * into the store's tmp first and the copy hashed, so a file that changes meanwhile cannot give
+   * an object whose bytes differ from its name; then fsynced and renamed into place.
+   */
+  async putFile(file: string): Promise<{ hash: string; bytes: number }> {
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmp = path.join(this.tmpDir, `.put-${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+    try {
+      await copyFile(file, tmp);
+      const fh = await open(tmp, "r+");
+      try { await fh.sync(); } finally { await fh.close(); }
+      const { hash, size } = await sha256File(tmp);
+      const dest = this.objectPath(hash);
+      if (this.hasObject(hash, size)) await unlink(tmp);
+      else { await mkdir(path.dirname(dest), { recursive: true }); await rename(tmp, dest); }
+      Store.#verified.add(dest);
+      return { hash, bytes: size };
+    } catch (e) { await unlink(tmp).catch(() => {}); throw e; }
   }
 
   /** The object exists (and, when `bytes` is given, has that size: a cheap check that catches truncation). */

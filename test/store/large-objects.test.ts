@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readdirSync, closeSync, ftruncateSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readObjectFile, Store } from "../../src/engine/store.js";
+import { makeOutputs } from "../../src/engine/io.js";
+import { readObjectFile, Store, type OutputRecord } from "../../src/engine/store.js";
+import { port } from "../../src/sdk/ports.js";
 
 /**
  * Objects over 2 GiB could not be read back: readFile refuses them. Objects are now read in
@@ -54,5 +56,25 @@ describe("reading objects in chunks", () => {
     closeSync(fd);
     const later = new Store(path.join(dir, "store"));
     await expect(later.readObject(hash)).rejects.toThrow(new RegExp(`object ${store.objectPath(hash)} is ${5 * 2 ** 30} bytes.*ctx\\.inputs\\.<name>\\.path`));
+  });
+});
+
+describe("storing a file output by stream (ctx.outputs.<file>.writeFrom)", () => {
+  it("gives the same object and record as writing its bytes, never reads it into memory whole, and names the output when the file is missing", async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "lcl-big-"));
+    const store = new Store(path.join(dir, "store"));
+    const data = randomBytes(30_001);
+    const src = path.join(dir, "made-by-a-tool.bin");
+    writeFileSync(src, data);
+    const fromFile = new Map<string, OutputRecord>(), fromBytes = new Map<string, OutputRecord>();
+    const ports = { blob: port.file("bin") };
+    await makeOutputs(store, ports, fromFile).blob!.writeFrom!(src);
+    await makeOutputs(store, ports, fromBytes).blob!.write(data);
+    expect(fromFile.get("blob")).toEqual(fromBytes.get("blob"));
+    expect(fromFile.get("blob")).toMatchObject({ kind: "file", object: sha(data), bytes: data.length, format: "bin" });
+    expect(Buffer.from(await store.readObject(sha(data))).equals(data)).toBe(true);
+    expect(readdirSync(store.tmpDir)).toEqual([]); // the private copy was moved into place or removed
+    await expect(makeOutputs(store, ports, new Map()).blob!.writeFrom!(path.join(dir, "nope")))
+      .rejects.toThrow(/output 'blob': cannot store .*nope: no such file/);
   });
 });

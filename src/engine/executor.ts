@@ -443,7 +443,7 @@ const RUNNER = path.join(LCL_ROOT, "dist", "runner.mjs");
 const idleThreads: Worker[] = [];
 function runInThread(modulePath: string, job: StageJob, hooks: StageHooks): Promise<StageResult> {
   return new Promise((resolve, reject) => {
-    const worker = idleThreads.pop() ?? new Worker(THREAD_RUNNER);
+    const worker = idleThreads.pop() ?? newStageThread();
     worker.ref();
     let settled = false;
     let stopTimer: NodeJS.Timeout | undefined;
@@ -474,7 +474,7 @@ function runInThread(modulePath: string, job: StageJob, hooks: StageHooks): Prom
       else if (m.type === "done") finish(true, () => resolve(m.result));
       else if (m.type === "error") finish(true, () => reject(new Error(m.message)));
     };
-    const onError = (e: Error) => finish(false, () => reject(new Error(`the stage thread crashed: ${e?.message ?? e}`)));
+    const onError = (e: Error) => finish(false, () => reject(new Error(`the stage thread crashed: ${e?.message ?? e} (an error nothing caught: thrown by this stage, or by a callback an earlier stage on this thread left behind)`)));
     const onExit = (code: number) => finish(false, () => reject(new Error(hooks.signal.aborted ? "interrupted"
       : `the stage called process.exit(${code}): a stage must not end lcl; throw an Error to fail`)));
     worker.on("message", onMessage).on("error", onError).on("exit", onExit);
@@ -485,3 +485,12 @@ function runInThread(modulePath: string, job: StageJob, hooks: StageHooks): Prom
 }
 
 const THREAD_RUNNER = path.join(LCL_ROOT, "dist", "thread.mjs");
+
+function newStageThread(): Worker {
+  const worker = new Worker(THREAD_RUNNER);
+  // An idle thread can still fail (a stray promise of its last stage rejecting): without a listener
+  // the 'error' event would end lcl. Such a thread leaves the pool; a busy one fails its stage (runInThread).
+  worker.on("error", () => {});
+  worker.once("exit", () => { const i = idleThreads.indexOf(worker); if (i >= 0) idleThreads.splice(i, 1); });
+  return worker;
+}

@@ -33,17 +33,18 @@ const spinRig = (ms: number) => new Rig({
 
 describe("a stage that computes without yielding", () => {
   it("is stopped at --timeout: the run fails with the limit long before the loop would end", async () => {
-    rig = spinRig(15_000);
-    const r = await rig.lcl(["run", "--timeout", "0:01"]);
+    // The limit counts from the stage's start, thread start-up included (up to ~2 s on a loaded machine).
+    rig = spinRig(30_000);
+    const r = await rig.lcl(["run", "--timeout", "0:05"]);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/timed out after 1 s/);
+    expect(r.stderr).toMatch(/timed out after 5 s/);
     expect(rig.exists("spin-started")).toBe(true);
     expect(rig.exists("spin-finished")).toBe(false); // lcl has exited, so the loop can never finish now
     expect(rig.statuses()).toEqual({ spin: "failed" });
   });
 
   it("is stopped by Ctrl-C: lcl exits 130 within seconds and writes the run record", async () => {
-    rig = spinRig(15_000);
+    rig = spinRig(30_000);
     const child = rig.spawn(["run"]);
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
@@ -78,5 +79,23 @@ describe("stage threads", () => {
     expect(new Set(outs.map((o) => o.threadId)).size).toBe(1);
     expect(outs[0]!.threadId).not.toBe(0);
     expect(new Set(outs.map((o) => o.pid)).size).toBe(1);
+  });
+
+  it("an error thrown after a stage has finished (a stray callback) ends only its idle thread, not lcl", async () => {
+    rig = new Rig({
+      "stages/t-late.ts": `import { defineStage, param, port, Schema } from "lcl";
+export default defineStage({ name: "t-late", version: 1, description: "throws after finishing", params: Schema.Struct({ wait_ms: param.int({ default: 0 }) }), inputs: {}, outputs: { out: port.json() },
+  async run(ctx) {
+    if (ctx.params.wait_ms) await new Promise((r) => setTimeout(r, ctx.params.wait_ms));
+    await ctx.outputs.out.write({ ok: true });
+    if (!ctx.params.wait_ms) setTimeout(() => { throw new Error("stray callback"); }, 500);
+  } });
+`,
+      "pipelines/p.yaml": "nodes:\n  stray: { uses: t-late }\n  slow: { uses: t-late, params: { wait_ms: 3000 } }\n",
+      "experiments.yaml": "experiments:\n  e: { pipeline: p }\n",
+    });
+    const r = await rig.lcl(["run", "-j", "2"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rig.statuses()).toEqual({ stray: "ran", slow: "ran" });
   });
 });

@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Deferred, Effect, Exit, Semaphore, Cause } from "effect";
@@ -10,6 +11,7 @@ import type { Graph, Instance } from "./graph.js";
 import { instanceFingerprint } from "./instance-key.js";
 import type { Registry } from "./registry.js";
 import { runStage, type StageHooks, type StageJob, type StageResult } from "./stage-runtime.js";
+import type { ThreadReply, ThreadRequest } from "./stage-thread.js";
 import { acquire } from "./lock.js";
 import { hostName, type RunRecord, type RunStage, type StageRecord, type Store } from "./store.js";
 import { LCL_ROOT, type Workspace } from "./workspace.js";
@@ -32,7 +34,7 @@ export interface RunOptions {
   readonly argv: readonly string[];
   readonly onEvent: EventSink;
   readonly verbose?: boolean;
-  /** Run every stage in its own process (default: only kinds that declare `isolation: "process"`). */
+  /** Run every stage in its own process (default: a kind's `isolation`, else a worker thread). */
   readonly isolate?: boolean;
   /** Send stages to a cluster scheduler instead of running them here (`--executor slurm`); leases and caching stay in the driver. */
   readonly remote?: RemoteExecutor;
@@ -324,11 +326,14 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
       modulePath: registry.modulePath(inst.kind.name)!, job, data, codeDetail, backend: backendLabel(opts.backend),
     }, mergeResources(inst.kind.resources, graph.nodeDecls.get(inst.node)?.resources), hooks);
   }
-  const isolated = opts.isolate ?? inst.kind.isolation === "process";
+  const modulePath = registry.modulePath(inst.kind.name);
+  const isolation = opts.isolate ? "process" : !modulePath ? "inline" : inst.kind.isolation ?? "thread";
   const time = mergeResources(inst.kind.resources, graph.nodeDecls.get(inst.node)?.resources).time;
   const limitMs = opts.stageTimeoutMs ?? (time !== undefined ? timeLimitMs(time) : undefined);
   const result = await withTimeout(limitMs, hooks, (h) =>
-    isolated ? runInChild(registry.modulePath(inst.kind.name)!, job, h) : withoutProcessExit(h.signal, () => runStage(inst.kind, job, h)));
+    isolation === "process" ? runInChild(modulePath!, job, h)
+      : isolation === "thread" ? runInThread(modulePath!, job, h)
+        : withoutProcessExit(h.signal, () => runStage(inst.kind, job, h)));
   const finished = new Date();
   const record: StageRecord = {
     fingerprint: fp, data, codeDetail, instance: inst.id, experiment: graph.experiment, outputs: result.outputs, metrics: result.metrics,
@@ -342,9 +347,8 @@ async function executeStage(store: Store, graph: Graph, registry: Registry, inst
 
 /**
  * Stop a stage after `limitMs`: its signal is aborted (a stage process gets SIGTERM, then SIGKILL;
- * an inline stage stops at its next check of ctx.signal) and the stage fails with the limit. An
- * inline stage that never yields cannot be stopped from its own thread: CPU-bound kinds declare
- * `isolation: "process"`.
+ * a stage thread is terminated unless it is winding down; an `isolation: "inline"` stage stops at
+ * its next check of ctx.signal) and the stage fails with the limit.
  */
 async function withTimeout<T>(limitMs: number | undefined, hooks: StageHooks, run: (h: StageHooks) => Promise<T>): Promise<T> {
   if (limitMs === undefined) return run(hooks);
@@ -363,9 +367,9 @@ async function withTimeout<T>(limitMs: number | undefined, hooks: StageHooks, ru
 const formatMs = (ms: number) => ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 3_600_000).toFixed(2)} h`;
 
 /**
- * While inline stages run, `process.exit` in stage code fails that stage instead of ending lcl
- * (with whatever exit code the stage chose, e.g. 3 = "corrupt object", and no run record).
- * Stages that must exit use `isolation: "process"`.
+ * While `isolation: "inline"` stages run on lcl's own thread, `process.exit` in stage code fails
+ * that stage instead of ending lcl (with whatever exit code the stage chose, e.g. 3 = "corrupt
+ * object", and no run record). In a stage thread, process.exit ends only that thread.
  */
 const inlineSignals = new Set<AbortSignal>();
 let realExit: typeof process.exit | undefined;
@@ -386,6 +390,15 @@ async function withoutProcessExit<T>(signal: AbortSignal, f: () => Promise<T>): 
 }
 
 const GRACE_MS = 5_000;
+/** How long an aborted stage thread has to acknowledge before it is taken as stuck computing and terminated. */
+const THREAD_ACK_MS = 1_000;
+/**
+ * How long a stage thread that acknowledged has to wind down (return, or save a checkpoint and
+ * return). Shorter than a process's GRACE_MS: threads hold light stages, and Ctrl-C should feel
+ * immediate; long training stages run as processes.
+ */
+const THREAD_GRACE_MS = 2_000;
+/** Stages still winding down after an interrupt (processes and threads): the run record waits for them, briefly. */
 const live = new Set<Promise<void>>();
 async function stageProcessesExited(ms: number) {
   if (live.size) await Promise.race([Promise.all(live), new Promise((r) => setTimeout(r, ms).unref())]);
@@ -418,3 +431,66 @@ function runInChild(modulePath: string, job: StageJob, hooks: StageHooks): Promi
 }
 
 const RUNNER = path.join(LCL_ROOT, "dist", "runner.mjs");
+
+/**
+ * Run a job on a worker thread of this process (dist/thread.mjs), reused from an idle pool (at
+ * most one thread per job slot is ever busy). The driver's thread stays free, so Ctrl-C and
+ * timeouts work while the stage computes without yielding. Abort → the stage's signal is aborted
+ * in the thread; a thread that acknowledges gets THREAD_GRACE_MS to wind down (e.g. save a checkpoint),
+ * one that does not within THREAD_ACK_MS is stuck computing and is terminated at once. A thread
+ * that was aborted, crashed or exited is never reused.
+ */
+const idleThreads: Worker[] = [];
+function runInThread(modulePath: string, job: StageJob, hooks: StageHooks): Promise<StageResult> {
+  return new Promise((resolve, reject) => {
+    const worker = idleThreads.pop() ?? newStageThread();
+    worker.ref();
+    let settled = false;
+    let stopTimer: NodeJS.Timeout | undefined;
+    let markDone!: () => void;
+    const done = new Promise<void>((r) => (markDone = r));
+    live.add(done);
+    const finish = (reusable: boolean, f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(stopTimer);
+      worker.off("message", onMessage).off("error", onError).off("exit", onExit);
+      hooks.signal.removeEventListener("abort", onAbort);
+      if (reusable && !hooks.signal.aborted) { worker.unref(); idleThreads.push(worker); }
+      else void worker.terminate();
+      live.delete(done);
+      markDone();
+      f();
+    };
+    const terminate = () => { void worker.terminate(); };
+    const onAbort = () => {
+      worker.postMessage({ type: "abort" } satisfies ThreadRequest);
+      stopTimer = setTimeout(terminate, THREAD_ACK_MS);
+    };
+    const onMessage = (m: ThreadReply) => {
+      if (m.type === "log") hooks.log(m.message);
+      else if (m.type === "progress") hooks.progress(m.done, m.total, m.note);
+      else if (m.type === "aborting") { clearTimeout(stopTimer); stopTimer = setTimeout(terminate, THREAD_GRACE_MS); }
+      else if (m.type === "done") finish(true, () => resolve(m.result));
+      else if (m.type === "error") finish(true, () => reject(new Error(m.message)));
+    };
+    const onError = (e: Error) => finish(false, () => reject(new Error(`the stage thread crashed: ${e?.message ?? e} (an error nothing caught: thrown by this stage, or by a callback an earlier stage on this thread left behind)`)));
+    const onExit = (code: number) => finish(false, () => reject(new Error(hooks.signal.aborted ? "interrupted"
+      : `the stage called process.exit(${code}): a stage must not end lcl; throw an Error to fail`)));
+    worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+    hooks.signal.addEventListener("abort", onAbort, { once: true });
+    if (hooks.signal.aborted) return finish(false, () => reject(new Error("interrupted")));
+    worker.postMessage({ type: "job", job, modulePath } satisfies ThreadRequest);
+  });
+}
+
+const THREAD_RUNNER = path.join(LCL_ROOT, "dist", "thread.mjs");
+
+function newStageThread(): Worker {
+  const worker = new Worker(THREAD_RUNNER);
+  // An idle thread can still fail (a stray promise of its last stage rejecting): without a listener
+  // the 'error' event would end lcl. Such a thread leaves the pool; a busy one fails its stage (runInThread).
+  worker.on("error", () => {});
+  worker.once("exit", () => { const i = idleThreads.indexOf(worker); if (i >= 0) idleThreads.splice(i, 1); });
+  return worker;
+}

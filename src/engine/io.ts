@@ -52,13 +52,22 @@ export function inputHashes(refs: Readonly<Record<string, InstanceRef | readonly
 }
 
 export function makeOutputs(store: Store, ports: Ports, written: Map<string, OutputRecord>) {
-  const out: Record<string, { write(v: unknown): Promise<void> }> = {};
+  const out: Record<string, { write(v: unknown): Promise<void>; writeFrom?(file: string): Promise<void> }> = {};
   for (const [name, port] of Object.entries(ports)) {
     out[name] = {
       async write(value: unknown) {
         if (written.has(name)) throw new Error(`output '${name}' was written twice`);
         written.set(name, await encodeOutput(store, name, port, value));
       },
+      ...(port.kind === "file" ? {
+        async writeFrom(file: string) {
+          if (written.has(name)) throw new Error(`output '${name}' was written twice`);
+          const { hash, bytes } = await store.putFile(file).catch((e: NodeJS.ErrnoException) => {
+            throw new Error(`output '${name}': cannot store ${file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
+          });
+          written.set(name, { kind: "file", object: hash, logical: hash, bytes, format: port.ext });
+        },
+      } : {}),
     };
   }
   return out;

@@ -58,7 +58,15 @@ export interface GcReport {
   readonly removed: readonly { readonly kind: "object" | "record" | "log" | "tmp" | "checkpoint" | "job" | "junk" | "quarantine"; readonly path: string; readonly bytes: number }[];
   readonly freedBytes: number;
   readonly dryRun: boolean;
+  /** Entries at the store's root that are not lcl's (a README, a user's notes): never removed, only named. */
+  readonly foreign: readonly string[];
 }
+
+/**
+ * What lcl keeps at a store's root. Anything else there was put by someone (a README in
+ * artifacts/, files next to a shared LCL_STORE): gc cannot know it is junk, so it names it and leaves it.
+ */
+const STORE_ENTRIES = new Set(["objects", "stages", "runs", "refs", "logs", "tmp", "cache", "checkpoints", "quarantine", "locks", "views", "jobs"]);
 
 /**
  * Reference-counted GC: roots are every experiment ref of every workspace sharing the store, plus
@@ -153,7 +161,8 @@ export async function gc(store: Store, opts: { dryRun: boolean; keepRuns: number
       for (const r of removed) if (r.kind === kind) await (kind === "tmp" || kind === "job" || kind === "junk" || kind === "quarantine" ? rm(r.path, { recursive: true, force: true }) : unlink(r.path).catch(() => {}));
     }
   }
-  return { keptRecords, keptObjects, removed, freedBytes: removed.reduce((a, r) => a + r.bytes, 0), dryRun: opts.dryRun };
+  const foreign = (await readdir(store.root).catch(() => [] as string[])).filter((f) => !STORE_ENTRIES.has(f)).sort().map((f) => path.join(store.root, f));
+  return { keptRecords, keptObjects, removed, freedBytes: removed.reduce((a, r) => a + r.bytes, 0), dryRun: opts.dryRun, foreign };
 }
 
 export interface VerifyReport {

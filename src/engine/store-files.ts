@@ -17,7 +17,7 @@ const ColumnSummary = Schema.Struct({
   name: Str, type: Str, nulls: Schema.Number,
   min: Schema.optionalKey(Schema.Union([Schema.Number, Str, Schema.Null])),
   max: Schema.optionalKey(Schema.Union([Schema.Number, Str, Schema.Null])),
-  mean: Schema.optionalKey(Schema.NullOr(Schema.Number)), std: Schema.optionalKey(Schema.NullOr(Schema.Number)),
+  mean: Schema.optionalKey(Schema.Union([Schema.Number, Str, Schema.Null])), std: Schema.optionalKey(Schema.Union([Schema.Number, Str, Schema.Null])),
   distinct: Schema.optionalKey(Schema.Number),
 });
 

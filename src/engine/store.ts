@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { Schema } from "effect";
 import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, utimesSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile, rename, stat, symlink, unlink, utimes } from "node:fs/promises";
+import { copyFile, lstat, mkdir, open, readdir, rename, stat, symlink, unlink, utimes } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { CodeDetail } from "./code-fingerprint.js";
+import { constants as bufferConstants } from "node:buffer";
+import { createHash } from "node:crypto";
 import { sha256 } from "./canonical.js";
 import { writeAtomic, writeJsonAtomic } from "./atomic.js";
 import { CorruptObject } from "./errors.js";
@@ -190,12 +192,33 @@ export class Store {
   }
 
   async putBytes(bytes: Uint8Array): Promise<{ hash: string; bytes: number }> {
-    const hash = sha256(bytes);
+    const hash = sha256Chunked(bytes);
     const dest = this.objectPath(hash);
     // An existing object of the wrong size is damaged: replace it with the good bytes just made.
     if (!this.hasObject(hash, bytes.byteLength)) await writeAtomic(dest, bytes, this.tmpDir);
     Store.#verified.add(dest);
     return { hash, bytes: bytes.byteLength };
+  }
+
+  /**
+   * Store a file by stream, whatever its size (putBytes needs it in memory, at most 4 GiB): copied
+   * into the store's tmp first and the copy hashed, so a file that changes meanwhile cannot give
+   * an object whose bytes differ from its name; then fsynced and renamed into place.
+   */
+  async putFile(file: string): Promise<{ hash: string; bytes: number }> {
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmp = path.join(this.tmpDir, `.put-${process.pid}-${randomBytes(6).toString("hex")}.tmp`);
+    try {
+      await copyFile(file, tmp);
+      const fh = await open(tmp, "r+");
+      try { await fh.sync(); } finally { await fh.close(); }
+      const { hash, size } = await sha256File(tmp);
+      const dest = this.objectPath(hash);
+      if (this.hasObject(hash, size)) await unlink(tmp);
+      else { await mkdir(path.dirname(dest), { recursive: true }); await rename(tmp, dest); }
+      Store.#verified.add(dest);
+      return { hash, bytes: size };
+    } catch (e) { await unlink(tmp).catch(() => {}); throw e; }
   }
 
   /** The object exists (and, when `bytes` is given, has that size: a cheap check that catches truncation). */
@@ -207,9 +230,8 @@ export class Store {
   /** Read and verify; a corrupt object is moved to quarantine and never returned. */
   async readObject(hash: string): Promise<Uint8Array> {
     const p = this.objectPath(hash);
-    const bytes = await readFile(p);
-    if (!Store.#verified.has(p)) {
-      const actual = sha256(bytes);
+    const { bytes, hash: actual } = await readObjectFile(p, { hash: !Store.#verified.has(p) });
+    if (actual !== undefined) {
       if (actual !== hash) {
         await this.quarantine(hash);
         throw new CorruptObject({ hash, path: p, actual });
@@ -384,4 +406,44 @@ export function workspaceKeyOf(root: string): string {
   try { real = realpathSync(real); } catch { /* not created yet: the resolved path is as good */ }
   const base = path.basename(real).replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40) || "root";
   return `${base}-${sha256(real).slice(0, 12)}`;
+}
+
+/** Read sizes: readFile refuses files over 2 GiB, so objects are read in chunks into one buffer. */
+const READ_CHUNK = 64 << 20;
+
+/**
+ * An object file's bytes, read in chunks into one buffer of the file's size and, when `hash` is
+ * set, hashed as they arrive (one pass). Works for objects over 2 GiB, which readFile refuses; one
+ * larger than a Node buffer holds is an error naming the file and how to read it instead.
+ */
+export async function readObjectFile(file: string, opts: { readonly hash: boolean; readonly chunkBytes?: number }): Promise<{ bytes: Uint8Array; hash?: string }> {
+  const chunk = opts.chunkBytes ?? READ_CHUNK;
+  const fh = await open(file, "r");
+  try {
+    const size = (await fh.stat()).size;
+    if (size > BUFFER_MAX) {
+      throw new Error(`object ${file} is ${size} bytes, more than one in-memory buffer holds (${BUFFER_MAX}): read it as a stream from the input's path (ctx.inputs.<name>.path) instead of read()`);
+    }
+    const bytes = Buffer.allocUnsafe(size);
+    const h = opts.hash ? createHash("sha256") : undefined;
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await fh.read(bytes, at, Math.min(chunk, size - at), at);
+      if (bytesRead === 0) break; // truncated while we read: the hash (or the size check below) says so
+      h?.update(bytes.subarray(at, at + bytesRead));
+      at += bytesRead;
+    }
+    const got = at === size ? bytes : bytes.subarray(0, at);
+    return { bytes: got, ...(h ? { hash: h.digest("hex") } : {}) };
+  } finally { await fh.close(); }
+}
+
+const BUFFER_MAX = bufferConstants.MAX_LENGTH;
+
+/** sha256 of bytes fed to the hash in slices: one update over more than 2 GiB is not safe on every Node. */
+function sha256Chunked(bytes: Uint8Array): string {
+  if (bytes.byteLength <= READ_CHUNK) return sha256(bytes);
+  const h = createHash("sha256");
+  for (let at = 0; at < bytes.byteLength; at += READ_CHUNK) h.update(bytes.subarray(at, Math.min(at + READ_CHUNK, bytes.byteLength)));
+  return h.digest("hex");
 }

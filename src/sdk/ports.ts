@@ -49,7 +49,11 @@ export interface FileReader { read(): Promise<Uint8Array>; readonly path: string
 export interface TableWriter { write(table: arrow.Table | Record<string, unknown>): Promise<void> }
 export interface TensorsWriter { write(tensors: TensorSet): Promise<void> }
 export interface JsonWriter { write(value: unknown): Promise<void> }
-export interface FileWriter { write(bytes: Uint8Array | string): Promise<void> }
+export interface FileWriter {
+  write(bytes: Uint8Array | string): Promise<void>;
+  /** Store the file at this path (e.g. one a tool wrote into ctx.scratchDir), copied and hashed by stream: any size, little memory. */
+  writeFrom(file: string): Promise<void>;
+}
 
 type ReaderOf<P extends Port> =
   P extends TablePort ? TableReader : P extends TensorsPort ? TensorsReader : P extends JsonPort ? JsonReader : FileReader;

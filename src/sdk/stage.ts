@@ -60,11 +60,14 @@ export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = 
    */
   files?(params: S["Type"]): readonly string[];
   /**
-   * "process" runs each instance in its own Node process: CPU-bound stages then use several
-   * cores at once, and a crash or out-of-memory fails only that stage. Default "inline" (in the
-   * driver: no start-up cost, best for light stages). `lcl run --isolate` forces "process".
+   * Where each instance runs. Default "thread": a worker thread of lcl, reused across stages
+   * (little start-up cost; Ctrl-C and timeouts stop it even while it computes without yielding;
+   * process.exit ends only the thread; stages on threads use several cores at once). "process":
+   * its own Node process, so a crash or out-of-memory fails only that stage. "inline": on lcl's
+   * own thread, for a stage that needs it — it cannot be stopped while it computes without
+   * yielding (only at its checks of ctx.signal). `lcl run --isolate` forces "process".
    */
-  readonly isolation?: "inline" | "process";
+  readonly isolation?: "thread" | "inline" | "process";
   /**
    * What one instance needs on a cluster (`lcl run --executor slurm`): cpus, mem ("4G"), time
    * ("2:00:00"), gpus, partition, extra sbatch options. Defaults; a pipeline node's `resources:`

@@ -16,11 +16,11 @@ describe("without --keep-going", () => {
   });
 });
 
-describe("an inline stage that calls process.exit", () => {
-  it("fails that stage (exit 1, run record written) instead of ending lcl with its exit code", async () => {
+describe("a stage that calls process.exit", () => {
+  it.each([["on a stage thread (the default)", ""], ["inline, on lcl's own thread", 'isolation: "inline", ']])("%s fails that stage (exit 1, run record written) instead of ending lcl with its exit code", async (_, isolation) => {
     rig = new Rig({
       "stages/t-exit.ts": `import { defineStage, port, Schema } from "lcl";
-export default defineStage({ name: "t-exit", version: 1, description: "exits", params: Schema.Struct({}), inputs: {}, outputs: { out: port.json() },
+export default defineStage({ name: "t-exit", version: 1, description: "exits", ${isolation}params: Schema.Struct({}), inputs: {}, outputs: { out: port.json() },
   async run() { process.exit(3); } });
 `,
       "pipelines/p.yaml": "nodes:\n  x: { uses: t-exit }\n  ok: { uses: t-source }\n",

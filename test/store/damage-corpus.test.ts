@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Rig } from "../helpers/rig.js";
@@ -30,7 +30,15 @@ const corpus: [string, () => void][] = [
   ["ref of the wrong shape", () => writeFileSync(refFile(), "[]")],
   ["a directory where a record belongs", () => { const p = recordPath(store(), src()); unlinkSync(p); mkdirSync(p); }],
   ["newest run record junk", () => writeFileSync(path.join(store(), "runs", "99999999-junk.json"), "\u0000\u0001")],
+  ["object truncated", () => { const p = objectPath(store(), srcObject()); truncateSync(p, Math.floor(statSync(p).size / 2)); }],
+  ["object a symlink to a file outside the store (other bytes)", () => { const p = objectPath(store(), srcObject()); unlinkSync(p); symlinkSync(outside(), p); }],
+  ["object a dangling symlink", () => { const p = objectPath(store(), srcObject()); unlinkSync(p); symlinkSync(path.join(rig.root, "gone"), p); }],
+  ["record a symlink to a file outside the store", () => { const p = recordPath(store(), src()); unlinkSync(p); symlinkSync(outside(), p); }],
+  ["junk files among objects and records", () => { writeFileSync(path.join(path.dirname(objectPath(store(), srcObject())), "notes.txt"), "junk"); writeFileSync(path.join(path.dirname(recordPath(store(), src())), "x.json.bak"), "{"); }],
 ];
+/** A file outside the store that damage links to: it must never be moved, changed or deleted. */
+const OUTSIDE_TEXT = "a lab member's file, not the store's";
+const outside = () => { const p = path.join(rig.root, "outside.txt"); writeFileSync(p, OUTSIDE_TEXT); return p; };
 
 describe("corrupt-store corpus", () => {
   it(`${corpus.length} kinds of damage: each time run succeeds and repairs, then verify finds the store consistent`, async () => {
@@ -46,9 +54,10 @@ describe("corrupt-store corpus", () => {
         expect(first.code, what).toBe(3);
         expect(first.stderr, what).toMatch(/99999999-junk\.json: not valid JSON/);
       }
+      if (existsSync(path.join(rig.root, "outside.txt"))) expect(readFileSync(path.join(rig.root, "outside.txt"), "utf8"), what).toBe(OUTSIDE_TEXT);
       const v = await rig.lcl(["verify"]);
       expect(v.stdout + v.stderr, what).toMatch(/store is consistent/);
       expect(v.code, `${what}: ${v.stdout}${v.stderr}`).toBe(0);
     }
-  }, 150_000);
+  }, 240_000);
 });

@@ -42,10 +42,12 @@ describe("fault injection: kill -9 at random instants while objects and records 
       const child = rig.spawn(["run", "-j", "2"]);
       let err = "";
       child.stderr!.on("data", (d) => (err += d));
-      const closed = new Promise((r) => child.on("close", r)); // the run may finish before the kill
-      // Kill once the run is underway (the first stage is reported), after a random extra delay.
+      let done = false;
+      const closed = new Promise((r) => child.on("close", () => { done = true; r(undefined); })); // the run may finish before the kill
+      // Kill once stages are finishing (the first ✓: its stage thread has started and results are being
+      // written), after a random extra delay; a run with nothing left to do ends by itself.
       const t0 = Date.now();
-      while (!/▶|✓|cached/.test(err) && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 5));
+      while (!/✓ /.test(err) && !done && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setTimeout(r, Math.floor(next() * 500)));
       child.kill("SIGKILL");
       await closed;

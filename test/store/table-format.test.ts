@@ -2,7 +2,9 @@ import * as arrow from "apache-arrow";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Schema } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OutputRecordFile } from "../../src/engine/store-files.js";
 import {
   conformTable, decodeTable, encodeArrowIpc, encodeParquet, logicalHash, specCompatibility, summarize, tableFromColumns, type TableSpec,
 } from "../../src/engine/table/index.js";
@@ -121,5 +123,24 @@ describe("declared columns", () => {
     expect(v!.mean).toBeCloseTo(8 / 3, 12);
     expect(v!.std).toBeCloseTo(Math.sqrt(((1 - 8 / 3) ** 2 + (2 - 8 / 3) ** 2 + (5 - 8 / 3) ** 2) / 2), 12);
     expect(s).toMatchObject({ name: "s", type: "utf8", nulls: 0, distinct: 3, min: "a", max: "c" });
+  });
+
+  it("a column with ±Infinity summarises to Infinity/-Infinity/NaN, kept through the record's JSON (it printed null)", () => {
+    const col = (xs: number[]) => new arrow.Table({ v: arrow.vectorFromArray(xs, new arrow.Float64()) });
+    const through = (xs: number[]) => JSON.parse(JSON.stringify(summarize(col(xs)).columns[0]));
+    // Reference by hand: an infinity decides max (min) and the mean; the spread is undefined.
+    expect(through([1, Infinity, 3])).toMatchObject({ min: 1, max: "Infinity", mean: "Infinity", std: "NaN" });
+    expect(through([-Infinity, 2, 4])).toMatchObject({ min: "-Infinity", max: 4, mean: "-Infinity", std: "NaN" });
+    expect(through([Infinity, 1, -Infinity])).toMatchObject({ min: "-Infinity", max: "Infinity", mean: "NaN" });
+    expect(through([Infinity])).toMatchObject({ min: "Infinity", max: "Infinity", mean: "Infinity" });
+    // Finite columns are unchanged, and an infinity first does not poison the finite statistics' updates.
+    expect(through([Infinity, 2, 4])).toMatchObject({ min: 2, max: "Infinity", mean: "Infinity" });
+    const finite = through([2, 4, 9]);
+    expect(finite).toMatchObject({ min: 2, max: 9 });
+    expect(finite.mean).toBeCloseTo(5, 12);
+    expect(finite.std).toBeCloseTo(Math.sqrt(((2 - 5) ** 2 + (4 - 5) ** 2 + (9 - 5) ** 2) / 2), 12);
+    // The stored record's schema accepts the named values.
+    const out = { kind: "table", object: "a".repeat(64), logical: "x", bytes: 1, columns: [through([1, Infinity])] };
+    expect(() => Schema.decodeUnknownSync(OutputRecordFile)(out)).not.toThrow();
   });
 });

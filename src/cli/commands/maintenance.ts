@@ -16,6 +16,7 @@ export async function gc(o: { readonly dir?: string; readonly dryRun: boolean; r
     print(`${o.dryRun ? "would free" : "freed"} ${c.bold(bytes(r.freedBytes))}: ${by("object").length} objects, ${by("record").length} stage records, ${by("log").length} logs, ${by("tmp").length} temp files${by("checkpoint").length ? `, ${by("checkpoint").length} orphaned checkpoints` : ""}${by("job").length ? `, ${by("job").length} old cluster job folders` : ""}${by("junk").length ? `, ${by("junk").length} junk files` : ""}${by("quarantine").length ? `, ${by("quarantine").length} quarantined files` : ""}`);
     print(c.dim(`kept ${r.keptRecords} records and ${r.keptObjects} objects referenced by experiment refs and the last ${o.keepRuns} runs, or younger than ${o.graceHours} h`));
     if (o.dryRun) for (const x of r.removed.slice(0, 50)) print(c.dim(`  ${x.kind.padEnd(6)} ${bytes(x.bytes).padStart(10)}  ${x.path}`));
+    if (r.foreign.length) print(c.dim(`left alone, not lcl's: ${r.foreign.join(", ")} (remove them by hand if they are junk)`));
   } finally { await lease.release(); }
 }
 

@@ -8,25 +8,39 @@ export interface ColumnSummary {
   readonly nulls: number;
   readonly min?: number | string;
   readonly max?: number | string;
-  readonly mean?: number;
-  readonly std?: number;
+  readonly mean?: number | NonFinite;
+  readonly std?: number | NonFinite;
   readonly distinct?: number;
 }
 
 const DISTINCT_CAP = 10_000;
 
+/** A statistic JSON cannot hold as a number (JSON.stringify would write null): kept as its name. */
+export type NonFinite = "Infinity" | "-Infinity" | "NaN";
+const jsonNumber = (x: number): number | NonFinite => Number.isFinite(x) ? x : String(x) as NonFinite;
+
 function numeric(values: Iterable<unknown>) {
-  let n = 0, mean = 0, m2 = 0, min = Infinity, max = -Infinity;
+  // Welford over the finite values only (stable for long columns; one infinity would turn every
+  // later update into NaN); the infinities then decide min, max, mean and std on their own.
+  let n = 0, mean = 0, m2 = 0, min = Infinity, max = -Infinity, pos = 0, neg = 0;
   for (const raw of values) {
     if (raw === null || raw === undefined) continue;
     const x = Number(raw);
     if (Number.isNaN(x)) continue;
+    if (x === Infinity) { pos++; continue; }
+    if (x === -Infinity) { neg++; continue; }
     n++;
-    const d = x - mean; mean += d / n; m2 += d * (x - mean); // Welford: stable for long columns
+    const d = x - mean; mean += d / n; m2 += d * (x - mean);
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  return n ? { min, max, mean, std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0 } : {};
+  if (!n && !pos && !neg) return {};
+  return {
+    min: jsonNumber(neg ? -Infinity : n ? min : Infinity),
+    max: jsonNumber(pos ? Infinity : n ? max : -Infinity),
+    mean: jsonNumber(pos && neg ? NaN : pos ? Infinity : neg ? -Infinity : mean),
+    std: jsonNumber(pos || neg ? NaN : n > 1 ? Math.sqrt(m2 / (n - 1)) : 0),
+  };
 }
 
 function* flatten(col: arrow.Vector): Generator<unknown> {

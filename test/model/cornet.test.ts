@@ -43,5 +43,5 @@ describe("CORnet-S (scaled down)", () => {
     expect(accuracy(tf, model, make(60))).toBeGreaterThan(0.5);
     expect(Array.from(p["V2.norm1_0.mean"]!.dataSync())).not.toEqual(Array.from(before));
     disposeParams(p);
-  }, 60_000);
+  }, 180_000); // ~12 s on 2 free cores; the margin is for a loaded CI machine
 });

@@ -11,6 +11,19 @@ import { makeRng } from "../../src/sdk/rng.js";
 import { shapes } from "../helpers/shapes.js";
 
 
+/** A 4-channel, 3-class LCL-V2Net small enough to train in a test, and its front-end weights. */
+function tinyNet() {
+  const s1 = { ...DEFAULT_BLOCKS[0], channels: 4 }, s2 = { ...DEFAULT_BLOCKS[1], channels: 4 };
+  const rng = makeRng(1), l1 = initBlock(s1, 1, rng), l2 = initBlock(s2, 4, rng);
+  const fe: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], 4)], output_channels: 4 };
+  const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 4, depth: 1, classes: 3, frontend: fe, frontend_trainable: false, input_normalisation: { mean: 0.5, std: 0.25 } };
+  const frontend = {
+    "l1.w": { dtype: "float32", shape: [7, 7, 1, 4], data: l1.w }, "l1.b": { dtype: "float32", shape: [4], data: l1.b },
+    "l2.w": { dtype: "float32", shape: [3, 3, 4, 4], data: l2.w }, "l2.b": { dtype: "float32", shape: [4], data: l2.b },
+  } as const;
+  return { arch, frontend };
+}
+
 describe("classifier (LCL-V2Net backbone)", () => {
   it.each([["frozen", false], ["trainable", true]] as const)("front-end %s: training lowers the loss and beats chance on a tiny set", async (_, trainable) => {
     const tf = await tensorflow("wasm");
@@ -39,16 +52,9 @@ describe("classifier (LCL-V2Net backbone)", () => {
 
   it("interrupted mid-fit and resumed from its checkpoint, the fit ends with the same weights and curve; a transform hook sees every batch", async () => {
     const tf = await tensorflow("wasm");
-    const s1 = { ...DEFAULT_BLOCKS[0], channels: 4 }, s2 = { ...DEFAULT_BLOCKS[1], channels: 4 };
-    const rng = makeRng(1), l1 = initBlock(s1, 1, rng), l2 = initBlock(s2, 4, rng);
-    const fe: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], 4)], output_channels: 4 };
-    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 4, depth: 1, classes: 3, frontend: fe, frontend_trainable: false, input_normalisation: { mean: 0.5, std: 0.25 } };
+    const { arch, frontend } = tinyNet();
     const split = (n: number, seed: number): Split => { const d = shapes(n, seed); return { x: prepare(tf, d.pixels, 28, 32, arch.input_normalisation), y: d.y, n }; };
     const train = split(60, 2), val = split(30, 3);
-    const frontend = {
-      "l1.w": { dtype: "float32", shape: [7, 7, 1, 4], data: l1.w }, "l1.b": { dtype: "float32", shape: [4], data: l1.b },
-      "l2.w": { dtype: "float32", shape: [3, 3, 4, 4], data: l2.w }, "l2.b": { dtype: "float32", shape: [4], data: l2.b },
-    } as const;
     let saved: { step: number; state: TensorSet; meta?: unknown } | undefined;
     const checkpoint = { load: async () => saved, save: async (step: number, state: TensorSet, meta?: unknown) => { saved = { step, state: structuredClone(state), meta: structuredClone(meta) }; } };
     const steps: number[] = [];
@@ -73,15 +79,8 @@ describe("classifier (LCL-V2Net backbone)", () => {
 
   it("data-parallel: 4 shards on 2 workers end with the weights of 4 shards on 1 worker, bit for bit, and near the unsharded fit", async () => {
     const tf = await tensorflow("wasm");
-    const s1 = { ...DEFAULT_BLOCKS[0], channels: 4 }, s2 = { ...DEFAULT_BLOCKS[1], channels: 4 };
-    const rng = makeRng(1), l1 = initBlock(s1, 1, rng), l2 = initBlock(s2, 4, rng);
-    const fe: FrontendArchitecture = { format: "lcl-v2-frontend", version: 1, input: { channels: 1 }, blocks: [blockInfo([s1], 1), blockInfo([s1, s2], 4)], output_channels: 4 };
-    const arch: ClassifierArchitecture = { format: "lcl-classifier", version: 1, input_size: 32, width: 4, depth: 1, classes: 3, frontend: fe, frontend_trainable: false, input_normalisation: { mean: 0.5, std: 0.25 } };
+    const { arch, frontend } = tinyNet();
     const d = shapes(60, 2), train: Split = { x: prepare(tf, d.pixels, 28, 32, arch.input_normalisation), y: d.y, n: 60 }, val = train;
-    const frontend = {
-      "l1.w": { dtype: "float32", shape: [7, 7, 1, 4], data: l1.w }, "l1.b": { dtype: "float32", shape: [4], data: l1.b },
-      "l2.w": { dtype: "float32", shape: [3, 3, 4, 4], data: l2.w }, "l2.b": { dtype: "float32", shape: [4], data: l2.b },
-    } as const;
     const run = async (shards: number, workers: number) => {
       const p = initClassifier(tf, arch, frontend, makeRng(4));
       try {

@@ -30,7 +30,7 @@ try { built = statSync(bundle).mtimeMs; } catch { /* not built yet */ }
 if (built < newest(path.join(root, "src"))) {
   try {
     const { build } = await import("../scripts/build.mjs");
-    build();
+    await build();
   } catch (e) {
     if (!built) throw e; // no bundle at all: nothing to fall back to
     process.stderr.write(`lcl: could not rebuild dist/ (${e.message}); using the existing bundle\n`);

@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import * as Barrel from "effect";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { LCL_ROOT } from "../helpers/rig.js";
@@ -19,5 +22,19 @@ describe("start-up fast paths", () => {
     const fast = node([path.join(LCL_ROOT, "bin/lcl.js"), "--version", "--help"]);
     const full = node([path.join(LCL_ROOT, "dist/cli.mjs"), "--version", "--help"]);
     expect(fast).toBe(full);
+  });
+
+  // scripts/build.mjs rewrites `import { X } from "effect"` to `effect/X`: the barrel loads every effect module.
+  it("the bundles never import effect's barrel", () => {
+    for (const f of ["cli", "sdk", "runner"]) {
+      const text = readFileSync(path.join(LCL_ROOT, `dist/${f}.mjs`), "utf8");
+      expect(text.match(/from\s*"effect";/g) ?? [], f).toEqual([]);
+    }
+  });
+
+  it("the SDK's Schema is the very module the barrel re-exports (one effect instance for stages and engine)", async () => {
+    const sdk = (await import(pathToFileURL(path.join(LCL_ROOT, "dist/sdk.mjs")).href)) as { Schema: typeof Barrel.Schema };
+    expect(sdk.Schema).toBe(Barrel.Schema);
+    expect(sdk.Schema.Struct).toBe(Barrel.Schema.Struct);
   });
 });

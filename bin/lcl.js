@@ -7,9 +7,9 @@ import * as path from "node:path";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-// `lcl --version` needs nothing but package.json: answering here skips loading the CLI (effect,
+// `lcl --version` (or -v) needs nothing but package.json: answering here skips loading the CLI (effect,
 // effect/cli, the engine: ~0.7 s). Same text as effect/cli's own --version (test/cli/startup.test.ts).
-if (process.argv.length === 3 && process.argv[2] === "--version") {
+if (process.argv.length === 3 && (process.argv[2] === "--version" || process.argv[2] === "-v")) {
   process.stdout.write(`lcl v${JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).version}\n`);
   process.exit(0);
 }

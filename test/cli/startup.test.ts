@@ -17,6 +17,10 @@ describe("start-up fast paths", () => {
     expect(fast).toMatch(/^lcl v\d+\.\d+\.\d+/);
   });
 
+  it("`lcl -v` from the bin fast path equals the full CLI's -v", () => {
+    expect(node([path.join(LCL_ROOT, "bin/lcl.js"), "-v"])).toBe(node([path.join(LCL_ROOT, "dist/cli.mjs"), "-v"]));
+  });
+
   it("`--version` with other words still goes through the CLI", () => {
     // effect/cli treats `--version` after a subcommand differently; the fast path must not take it.
     const fast = node([path.join(LCL_ROOT, "bin/lcl.js"), "--version", "--help"]);

@@ -1,14 +1,12 @@
 import { Effect, Option } from "effect";
 import { Argument, Command, Flag } from "effect/cli";
-// Deep imports: the package barrel also loads HTTP, Redis and worker modules we never use (~0.3 s).
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime";
-import * as NodeServices from "@effect/platform-node/NodeServices";
 import { readFileSync } from "node:fs";
 import { LCL_ROOT } from "../engine/workspace.js";
 import { setBackendResolver } from "../engine/backend.js";
 import { UsageError } from "../engine/errors.js";
 import { doctor } from "./commands/doctor.js";
 import { fromPromise, handled } from "./errors.js";
+import { cliServices, runMain } from "./platform.js";
 import { run } from "./commands/run.js";
 import { dag, runs, show, status, why } from "./commands/inspect.js";
 import { diff } from "./commands/diff.js";
@@ -178,4 +176,4 @@ const lcl = Command.make("lcl").pipe(
   Command.withSubcommands([runCmd, planCmd, statusCmd, whyCmd, diffCmd, dagCmd, showCmd, reportCmd, runsCmd, gcCmd, verifyCmd, schemaCmd, doctorCmd, execStageCmd]),
 );
 
-Command.run(lcl, { version }).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain);
+Command.run(lcl, { version }).pipe(Effect.provide(cliServices), runMain);

@@ -378,7 +378,7 @@ async function withoutProcessExit<T>(signal: AbortSignal, f: () => Promise<T>): 
     realExit = process.exit;
     process.exit = ((code?: number | string | null) => {
       // lcl itself exiting (Ctrl-C: the runtime's teardown while interrupted stages wind down) is let through.
-      if ([...inlineSignals].some((s) => s.aborted) || /@effect[\\/]platform-node/.test(new Error().stack ?? "")) return realExit!(code as number);
+      if ([...inlineSignals].some((s) => s.aborted) || /\blclRuntimeExit\b/.test(new Error().stack ?? "")) return realExit!(code as number);
       throw new Error(`the stage called process.exit(${code ?? ""}): a stage must not end lcl; throw an Error to fail, or declare isolation: "process"`);
     }) as typeof process.exit;
   }

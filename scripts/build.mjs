@@ -1,4 +1,5 @@
-// Bundles the CLI, the stage-author SDK and the child-process stage runner into dist/ so `lcl`
+// Bundles the CLI, the stage-author SDK, the child-process stage runner and the texture-synthesis
+// worker (started by stages, which are bundled elsewhere, so it needs a fixed path) into dist/ so `lcl`
 // starts without a TypeScript loader. Runs on `npm ci` (prepare) and from bin/lcl.js whenever
 // src/ is newer. Files are written to a private folder and renamed into place, so concurrent
 // `lcl` processes never import a half-written bundle.
@@ -16,7 +17,7 @@ export function build() {
   try {
     esbuild.buildSync({
       absWorkingDir: root,
-      entryPoints: { cli: "src/cli/main.ts", sdk: "src/sdk/index.ts", runner: "src/engine/stage-process.ts" },
+      entryPoints: { cli: "src/cli/main.ts", sdk: "src/sdk/index.ts", runner: "src/engine/stage-process.ts", "texture-worker": "src/texture/worker.ts" },
       outdir: tmp, outExtension: { ".js": ".mjs" },
       bundle: true, platform: "node", format: "esm", target: "node20", packages: "external",
       sourcemap: "linked", logLevel: "warning", legalComments: "none",

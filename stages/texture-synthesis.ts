@@ -30,6 +30,7 @@ export default defineStage({
     size: param.int({ default: 64, min: 16, max: 256, description: "stimulus side in pixels (a power of two)" }),
     region: param.int({ default: 128, min: 16, max: 2048, description: "side of the photo region whose statistics a family has; block-averaged to `size` (a multiple of it)" }),
     per_image: param.int({ default: 1, min: 1, max: 10, description: "at most this many families from one photograph" }),
+    include: param.strings({ default: [], description: "use only photos whose id contains one of these (e.g. 'brick', 'mypaint-data-extras:'); empty = all" }),
     prefer: param.strings({ default: ["brick", "grass", "gravel"], description: "photos whose id contains one of these are taken first as whole-texture families" }),
     iterations: param.int({ default: 25, min: 1, max: 500, description: "projection iterations per synthesis" }),
     scales: param.int({ default: 4, min: 1, max: 6, description: "pyramid scales (PS: 4); size / 2^scales must be ≥ 4" }),
@@ -60,8 +61,10 @@ export default defineStage({
     ids.forEach((id, i) => images.set(id, { id, width: w[i]!, height: h[i]!, data: Float32Array.from((lum.get(i) as { toArray(): Float32Array }).toArray()) }));
     const metaIds = meta.getChild("id")!.toArray() as string[], pkgs = meta.getChild("package")!.toArray() as string[], lic = meta.getChild("licence")!.toArray() as string[];
     const licence = new Map(metaIds.map((id, i) => [id, { pkg: pkgs[i] ?? "", licence: lic[i] ?? "" }]));
+    const usable = [...images.values()].filter((im) => !p.include.length || p.include.some((s) => im.id.includes(s)));
+    if (!usable.length) throw new Error(`include: no photo id contains any of ${p.include.join(", ")}; ids look like '${ids[0] ?? "(no images)"}'`);
     const prefer = p.prefer.map((s) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i"));
-    const regions = selectFamilies([...images.values()], p.families, p.region, { prefer, perImage: p.per_image });
+    const regions = selectFamilies(usable, p.families, p.region, { prefer, perImage: p.per_image });
     const opts = { scales: p.scales, orientations: p.orientations, neighbourhood: p.neighbourhood, iterations: p.iterations };
     const sources = regions.map((r) => blockAverage(crop(images.get(r.image)!, r.x, r.y, r.side), r.side, r.side / p.size));
     const jobs: SynthesisJob[] = regions.flatMap((_, f) => {

@@ -92,21 +92,46 @@ function imposeAutocorr(x: Float64Array, m: number, target: Float64Array, na: nu
   return realPart(f.inverse(X));
 }
 
-/** Change skewness (then kurtosis) of x toward the targets along the moment's gradient, keeping mean and variance; a 1-D root search on the step size. */
-function imposeMoment(x: Float64Array, order: 3 | 4, target: number): Float64Array {
-  const mo = moments(x), sd = Math.sqrt(mo.variance);
+/**
+ * Change the skewness (order 3) or kurtosis (order 4) of x to the target along the moment's
+ * gradient, keeping mean and variance: y = z + λ g with z the standardised x and g = z^(order−1),
+ * centred and made orthogonal to z; λ by a 1-D root search. The moments of y are polynomials in λ
+ * with coefficients E[z^a g^b], summed once, so each step of the search costs O(1), not a pass
+ * over the pixels.
+ */
+export function imposeMoment(x: Float64Array, order: 3 | 4, target: number): Float64Array {
+  const mo = moments(x), sd = Math.sqrt(mo.variance), N = x.length;
   if (!(sd > 0) || !Number.isFinite(target)) return x;
-  const z = x.map((v) => (v - mo.mean) / sd), stat = (y: Float64Array) => { const m = moments(y); return order === 3 ? m.skewness : m.kurtosis; };
-  const g = z.map((v) => v ** (order - 1)), gm = moments(g).mean;
-  let gc = g.map((v) => v - gm); const proj = gc.reduce((a, v, i) => a + v * z[i]!, 0) / z.length; gc = gc.map((v, i) => v - proj * z[i]!); // keep mean 0 and first-order variance
-  const at = (l: number) => z.map((v, i) => v + l * gc[i]!), f = (l: number) => stat(at(l)) - target;
+  const z = new Float64Array(N), g = new Float64Array(N);
+  let gm = 0;
+  for (let i = 0; i < N; i++) { const v = (x[i]! - mo.mean) / sd; z[i] = v; g[i] = v ** (order - 1); gm += g[i]!; }
+  gm /= N;
+  let proj = 0;
+  for (let i = 0; i < N; i++) { g[i] = g[i]! - gm; proj += g[i]! * z[i]!; }
+  proj /= N; // E[z²] = 1, so removing proj·z makes g orthogonal to z: variance unchanged to first order
+  const e = Array.from({ length: 5 }, () => new Float64Array(5)); // e[a][b] = E[z^a g^b], a + b ∈ {2, 3, 4}
+  for (let i = 0; i < N; i++) {
+    const a = z[i]!, b = (g[i] = g[i]! - proj * a);
+    const a2 = a * a, b2 = b * b;
+    e[2]![0]! += a2; e[1]![1]! += a * b; e[0]![2]! += b2;
+    e[3]![0]! += a2 * a; e[2]![1]! += a2 * b; e[1]![2]! += a * b2; e[0]![3]! += b2 * b;
+    e[4]![0]! += a2 * a2; e[3]![1]! += a2 * a * b; e[2]![2]! += a2 * b2; e[1]![3]! += a * b2 * b; e[0]![4]! += b2 * b2;
+  }
+  for (const row of e) for (let b = 0; b < 5; b++) row[b]! /= N;
+  const binom = [[1], [1, 1], [1, 2, 1], [1, 3, 3, 1], [1, 4, 6, 4, 1]];
+  const moment = (k: number, l: number) => { let m = 0; for (let j = 0; j <= k; j++) m += binom[k]![j]! * l ** j * e[k - j]![j]!; return m; }; // E[(z + λg)^k]; y has mean 0
+  const stat = (l: number) => { const m2 = moment(2, l); return order === 3 ? moment(3, l) / m2 ** 1.5 : moment(4, l) / (m2 * m2); };
+  const f = (l: number) => stat(l) - target;
   let lo = 0, hi = 0, flo = f(0);
   if (Math.abs(flo) < 1e-9) return x;
   let step = 0.01;
   for (let t = 0; t < 40; t++) { const c = (flo > 0 ? -1 : 1) * step; const fc = f(c); if (Math.sign(fc) !== Math.sign(flo)) { hi = c; break; } step *= 1.6; if (t === 39) return x; }
-  for (let t = 0; t < 40; t++) { const mid = (lo + hi) / 2, fm = f(mid); if (Math.sign(fm) === Math.sign(flo)) { lo = mid; flo = fm; } else hi = mid; }
-  const y = at((lo + hi) / 2), my = moments(y), sy = Math.sqrt(my.variance);
-  return y.map((v) => mo.mean + ((v - my.mean) / sy) * sd);
+  for (let t = 0; t < 60; t++) { const mid = (lo + hi) / 2, fm = f(mid); if (Math.sign(fm) === Math.sign(flo)) { lo = mid; flo = fm; } else hi = mid; }
+  const l = (lo + hi) / 2, y = new Float64Array(N);
+  for (let i = 0; i < N; i++) y[i] = z[i]! + l * g[i]!;
+  const my = moments(y), sy = Math.sqrt(my.variance);
+  for (let i = 0; i < N; i++) y[i] = mo.mean + ((y[i]! - my.mean) / sy) * sd;
+  return y;
 }
 
 function imposeLowpass(x: Float64Array, m: number, s: number, t: PsStatistics, na: number, offsets: number[]): Float64Array {

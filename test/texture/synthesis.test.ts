@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeRng } from "../../src/sdk/rng.js";
-import { adjustCovariance, synthesizeTexture } from "../../src/texture/synthesis.js";
-import { STATISTIC_GROUPS, statisticsSnr, textureStatistics } from "../../src/texture/statistics.js";
+import { adjustCovariance, imposeMoment, synthesizeTexture } from "../../src/texture/synthesis.js";
+import { moments, STATISTIC_GROUPS, statisticsSnr, textureStatistics } from "../../src/texture/statistics.js";
 
 /** A non-Gaussian, oriented test texture: randomly placed short oriented strokes (sparse, skewed, with cross-scale phase structure). */
 function strokes(n: number, seed: number): Float64Array {
@@ -25,6 +25,21 @@ describe("covariance adjustment", () => {
     const c = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i]!, 0) / N;
     for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) expect(c(Y[i]!, Y[j]!)).toBeCloseTo(Txx[i * k + j]!, 8);
     for (let i = 0; i < k; i++) for (let j = 0; j < q; j++) expect(c(Y[i]!, Pc[j]!)).toBeCloseTo(Txp[i * q + j]!, 8);
+  });
+});
+
+describe("moment adjustment", () => {
+  it("sets skewness or kurtosis to the target (checked by direct moments), keeps mean and variance, and changes the image little", () => {
+    const rng = makeRng(3), x = Float64Array.from({ length: 4096 }, () => 2 + 0.5 * rng.normal() + 0.3 * rng.normal() ** 2);
+    const before = moments(x);
+    for (const [order, target] of [[3, 0.2], [3, 1.5], [4, 3.5], [4, 5]] as const) {
+      const y = imposeMoment(x, order, target), m = moments(y);
+      expect(order === 3 ? m.skewness : m.kurtosis).toBeCloseTo(target, 6);
+      expect(m.mean).toBeCloseTo(before.mean, 10); expect(m.variance).toBeCloseTo(before.variance, 10);
+      let d = 0; for (let i = 0; i < x.length; i++) d += (y[i]! - x[i]!) ** 2;
+      expect(d / x.length / before.variance).toBeLessThan(0.5);
+    }
+    expect(imposeMoment(x, 3, before.skewness)).toBe(x); // already there: unchanged
   });
 });
 

@@ -61,5 +61,9 @@ describe("Portilla–Simoncelli synthesis", () => {
     for (let i = 0; i < n * n; i++) { d += (a.image[i]! - b.image[i]!) ** 2; e += (a.image[i]! - mean) ** 2; }
     expect(d / e).toBeGreaterThan(0.5); // different images …
   }, 240_000);
-  it.todo("every group reaches ≥ 20 dB after the default iterations (issue 19): not yet — magnitude autocorrelation and the cross-scale groups plateau at 10–20 dB");
+  // Not met (issue 19): at 64 px after 30–50 iterations the pixel, low-pass and magnitude-mean groups reach 20–40 dB, but magnitude
+  // autocorrelation (9–16), cross-orientation (12–18), cross-scale magnitude (8–13) and real-part (7–11 dB) plateau; the loss is
+  // worst at the two coarsest scales and persists with no low-pass/pixel steps and repeated per-scale rounds, i.e. it is the
+  // magnitude-imposition ↔ analytic-band projection itself. Likely needs gradient refinement of the statistics (as plenoptic does).
+  it.todo("every group reaches ≥ 20 dB after the default iterations");
 });

@@ -1,5 +1,5 @@
 import type { Rng } from "../sdk/rng.js";
-import { fft2, realPart, toComplex } from "./fft2.js";
+import { fft2, imagPart, modulus, realPart, toComplex } from "./fft2.js";
 import { buildPyramid, expand, masks, multiply } from "./pyramid.js";
 import { moments, neighbourhoodAt, type PsStatistics, STATISTIC_GROUPS, type StatisticGroup, statisticsSnr, textureStatistics, phaseDoubledParent } from "./statistics.js";
 
@@ -156,20 +156,20 @@ function project(x: Float64Array, n: number, t: PsStatistics, S: number, K: numb
     m = n >> s;
     const N = m * m, k = neighbourhoodAt(na, m), bands = p.bands[s]!;
     // magnitudes: autocorrelation, then covariances across orientations (and with the parent), then means
-    let mags: Float64Array[] = bands.map((z) => Float64Array.from({ length: N }, (_, i) => Math.hypot(z[2 * i]!, z[2 * i + 1]!)));
+    let mags: Float64Array[] = bands.map(modulus);
     mags = mags.map((g, o) => { const mean = moments(g).mean, off = magOffsets[s]! + o * k * k; return imposeAutocorr(g.map((v) => v - mean), m, t.magnitudeAutocorr.subarray(off, off + k * k), k); });
     const Txx = t.magnitudeCrossOrientation.subarray(s * K * K, (s + 1) * K * K);
     const parents = parentBands?.map((z) => phaseDoubledParent(z, m));
     if (parents) {
-      const pm = parents.map((z) => { const a = Float64Array.from({ length: N }, (_, i) => Math.hypot(z[2 * i]!, z[2 * i + 1]!)), mu = moments(a).mean; return a.map((v) => v - mu); });
+      const pm = parents.map((z) => { const a = modulus(z), mu = moments(a).mean; return a.map((v) => v - mu); });
       mags = adjustCovariance(mags, Float64Array.from(Txx), pm, Float64Array.from(t.magnitudeCrossScale.subarray(s * K * K, (s + 1) * K * K)));
     } else mags = adjustCovariance(mags, Float64Array.from(Txx));
     mags = mags.map((g, o) => g.map((v) => Math.max(0, v + t.magnitudeMeans[s * K + o]!)));
-    const newBands = bands.map((z, o) => { const out = new Float64Array(2 * N); for (let i = 0; i < N; i++) { const r = Math.hypot(z[2 * i]!, z[2 * i + 1]!), g = mags[o]![i]!; if (r > 0) { out[2 * i] = (z[2 * i]! / r) * g; out[2 * i + 1] = (z[2 * i + 1]! / r) * g; } } return out; });
+    const newBands = bands.map((z, o) => { const out = new Float64Array(2 * N); for (let i = 0; i < N; i++) { const r = Math.sqrt(z[2 * i]! ** 2 + z[2 * i + 1]! ** 2), g = mags[o]![i]!; if (r > 0) { out[2 * i] = (z[2 * i]! / r) * g; out[2 * i + 1] = (z[2 * i + 1]! / r) * g; } } return out; });
     // real parts: covariance with the phase-doubled parent (own covariance kept)
-    let real: Float64Array[] = newBands.map((z) => Float64Array.from({ length: N }, (_, i) => z[2 * i]!));
+    let real: Float64Array[] = newBands.map(realPart);
     if (parents) {
-      const pr = parents.flatMap((z) => [Float64Array.from({ length: N }, (_, i) => z[2 * i]!), Float64Array.from({ length: N }, (_, i) => z[2 * i + 1]!)]);
+      const pr = parents.flatMap((z) => [realPart(z), imagPart(z)]);
       real = adjustCovariance(real, cov(real, real), pr, Float64Array.from(t.realCrossScale.subarray(s * 2 * K * K, (s + 1) * 2 * K * K)));
     }
     // low-pass image at this scale = coarser low-pass, upsampled and low-filtered, + the real bands

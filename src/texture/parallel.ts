@@ -24,18 +24,20 @@ export async function synthesizeAll(jobs: readonly SynthesisJob[], opts: { worke
     return out;
   }
   const script = opts.script, threads = Math.min(opts.workers, jobs.length);
+  let failed = false; // after one failure the other threads take no new jobs
   await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
     const w = new Worker(script);
+    const fail = (e: Error) => { failed = true; void w.terminate(); reject(e); };
     const feed = () => {
-      if (next >= jobs.length) { void w.terminate().then(() => resolve()); return; }
+      if (failed || next >= jobs.length) { void w.terminate().then(() => resolve()); return; }
       const i = next++;
       w.once("message", (r: { ok: true; result: SynthesisResult } | { ok: false; error: string }) => {
-        if (!r.ok) { void w.terminate(); reject(new Error(`texture synthesis job ${i}: ${r.error}`)); return; }
+        if (!r.ok) { fail(new Error(`texture synthesis job ${i}: ${r.error}`)); return; }
         out[i] = r.result; opts.onDone?.(++done); feed();
       });
       w.postMessage(jobs[i]);
     };
-    w.once("error", reject);
+    w.once("error", fail);
     w.once("online", feed);
   })));
   return out;

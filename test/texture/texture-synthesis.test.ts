@@ -21,6 +21,9 @@ describe("parallel synthesis", () => {
     expect(done).toEqual([1, 2, 3]);
     threaded.forEach((r, i) => expect(Array.from(r.image)).toEqual(Array.from(serial[i]!.image)));
     expect(Array.from(serial[0]!.image)).not.toEqual(Array.from(serial[1]!.image)); // seeds matter
+    // a job that fails in a worker rejects with its index and the reason
+    const bad = [...jobs, { ...jobs[0]!, n: 24 }];
+    await expect(synthesizeAll(bad, { workers: 2, script: path.join(LCL_ROOT, "dist", "texture-worker.mjs") })).rejects.toThrow(/job 3: .*not a power of two/);
   }, 60_000);
 });
 

@@ -36,17 +36,21 @@ export function bandAdjoint(grads: Float64Array[][], n: number, K: number, lowpa
 }
 
 
-/** Add to g the gradient of w·Σ_d (ac_d − t_d)² with respect to c, ac_d = (1/N) Σ_i c_i c_{i+d} over the central k×k lags (circular). */
+/**
+ * Add to g the gradient of w·Σ_d (ac_d − t_d)² with respect to c, ac_d = (1/N) Σ_i c_i c_{i+d} over
+ * the central k×k lags (circular): Σ_d e_d (c_{i+d} + c_{i−d}), a correlation plus a convolution
+ * of c with the error kernel e, i.e. IFFT(C · 2 Re E).
+ */
 function addAutocorrGrad(g: Float64Array, c: Float64Array, m: number, k: number, ac: ArrayLike<number>, target: ArrayLike<number>, off: number, w: number) {
-  const h = (k - 1) / 2, N = m * m;
+  const h = (k - 1) / 2, N = m * m, e = new Float64Array(2 * N);
   for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) {
-    const j = off + (dy + h) * k + dx + h, e = (2 * w * (ac[j]! - target[j]!)) / N;
-    if (e === 0) continue;
-    for (let y = 0; y < m; y++) {
-      const yf = ((y + dy + m) % m) * m, yb = ((y - dy + m) % m) * m;
-      for (let xx = 0; xx < m; xx++) g[y * m + xx] = g[y * m + xx]! + e * (c[yf + ((xx + dx + m) % m)]! + c[yb + ((xx - dx + m) % m)]!);
-    }
+    const j = off + (dy + h) * k + dx + h;
+    e[2 * (((dy + m) % m) * m + ((dx + m) % m))] = (2 * w * (ac[j]! - target[j]!)) / N;
   }
+  const f = fft2(m), E = f.forward(e), C = f.forward(toComplex(c));
+  for (let i = 0; i < N; i++) { const r = 2 * E[2 * i]!; C[2 * i] = C[2 * i]! * r; C[2 * i + 1] = C[2 * i + 1]! * r; }
+  const out = f.inverse(C);
+  for (let i = 0; i < N; i++) g[i] = g[i]! + out[2 * i]!;
 }
 
 /** Add to g the gradient of Σ w_j (moment_j(x) − t_j)² for the requested moments of x: mean, variance, skewness, kurtosis (each weight 0 to leave it out). */

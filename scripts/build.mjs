@@ -1,6 +1,7 @@
 // Bundles (async: esbuild plugins need the async API) the CLI, the stage-author SDK, the child-process
-// and worker-thread stage runners and the training worker thread (src/model/shard-worker.ts, started
-// by data-parallel.ts beside the bundle) into dist/ so `lcl`
+// and worker-thread stage runners, and the worker threads stages start — training shards
+// (src/model/shard-worker.ts) and texture synthesis (src/texture/worker.ts); stages are bundled
+// elsewhere, so these need a fixed path — into dist/ so `lcl`
 // starts without a TypeScript loader. Runs on `npm ci` (prepare) and from bin/lcl.js whenever
 // src/ is newer. Files are written to a private folder and renamed into place, so concurrent
 // `lcl` processes never import a half-written bundle.
@@ -46,7 +47,7 @@ export async function build() {
   try {
     await esbuild.build({
       absWorkingDir: root,
-      entryPoints: { cli: "src/cli/main.ts", sdk: "src/sdk/index.ts", runner: "src/engine/stage-process.ts", "shard-worker": "src/model/shard-worker.ts", thread: "src/engine/stage-thread.ts" },
+      entryPoints: { cli: "src/cli/main.ts", sdk: "src/sdk/index.ts", runner: "src/engine/stage-process.ts", "shard-worker": "src/model/shard-worker.ts", thread: "src/engine/stage-thread.ts", "texture-worker": "src/texture/worker.ts" },
       outdir: tmp, outExtension: { ".js": ".mjs" },
       bundle: true, platform: "node", format: "esm", target: "node20", packages: "external",
       sourcemap: "linked", logLevel: "warning", legalComments: "none", plugins: [effectDeepImports()],

@@ -22,6 +22,8 @@ export const CORPUS: Readonly<Record<string, CorpusPackage>> = {
   "mate-backgrounds": { name: "mate-backgrounds", version: "1.26.0-1", licence: "GPL-2+ (per file)", approxMB: 47, photos: [/^usr\/share\/backgrounds\/mate\/nature\/[^/]+\.jpg$/] },
   "python3-skimage": { name: "python3-skimage", version: "0.19.3-8", licence: "CC0 / public domain", approxMB: 21,
     photos: [/^usr\/lib\/python3\/dist-packages\/skimage\/data\/(astronaut|camera|chelsea|coffee|brick|grass|gravel|coins|motorcycle_left)\.png$/, /^usr\/lib\/python3\/dist-packages\/skimage\/data\/rocket\.jpg$/] },
+  // Texture scans for the texture stimuli (issue 19), not photos of scenes: MrMamurk's paper/fabric scans and Ramón Miranda's paper/canvas/cork (debian/copyright: both CC0-1.0).
+  "mypaint-data-extras": { name: "mypaint-data-extras", version: "2.0.1-9", licence: "CC0-1.0 (MrMamurk; Ramón Miranda)", approxMB: 2.9, photos: [/^usr\/share\/mypaint\/backgrounds\/(mrmamurk|ramon)\/[^/]+\.png$/] },
   "gcompris-qt-data": { name: "gcompris-qt-data", version: "3.1-2", licence: "per image, see the README in each .rcc (PD/CC0, CC-BY(-SA), GFDL, GPL-3+)", approxMB: 44,
     rcc: ["erase", "explore_monuments", "explore_world_animals", "explore_farm_animals", "explore_world_music", "clickgame", "details"].map((a) => `usr/share/gcompris-qt/rcc/${a}.rcc`),
     photos: [

@@ -53,3 +53,17 @@ export function realPart(z: Float64Array): Float64Array {
   for (let i = 0; i < out.length; i++) out[i] = z[2 * i]!;
   return out;
 }
+
+/** Imaginary parts of an interleaved complex array. */
+export function imagPart(z: Float64Array): Float64Array {
+  const out = new Float64Array(z.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = z[2 * i + 1]!;
+  return out;
+}
+
+/** Moduli of an interleaved complex array (sqrt, not Math.hypot: several times faster in V8, and no overflow risk at image scales). */
+export function modulus(z: Float64Array): Float64Array {
+  const out = new Float64Array(z.length / 2);
+  for (let i = 0; i < out.length; i++) { const a = z[2 * i]!, b = z[2 * i + 1]!; out[i] = Math.sqrt(a * a + b * b); }
+  return out;
+}

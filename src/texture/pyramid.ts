@@ -65,7 +65,7 @@ export function multiply(spec: Float64Array, mask: Float64Array): Float64Array {
 }
 
 /** Central half of an m×m spectrum (signed frequencies in [−m/4, m/4)), scaled by ¼ so the subsampled image keeps its pixel magnitudes. */
-function shrink(spec: Float64Array, m: number): Float64Array {
+export function shrink(spec: Float64Array, m: number): Float64Array {
   const h = m / 2, out = new Float64Array(2 * h * h);
   for (let y = 0; y < h; y++) for (let x = 0; x < h; x++) {
     const py = ((y < h / 2 ? y : y - h) + m) % m, px = ((x < h / 2 ? x : x - h) + m) % m, j = py * m + px, i = y * h + x;

@@ -1,4 +1,4 @@
-import { fft2, toComplex } from "./fft2.js";
+import { fft2, imagPart, modulus, realPart, toComplex } from "./fft2.js";
 import { buildPyramid, upsampleComplex, type Pyramid } from "./pyramid.js";
 
 /**
@@ -64,22 +64,24 @@ export function centralAutocorr(x: ArrayLike<number>, m: number, na: number): Fl
   let mean = 0;
   for (let i = 0; i < x.length; i++) mean += x[i]!;
   mean /= x.length;
-  const c = toComplex(Array.from(x, (v) => v - mean)), f = fft2(m), X = f.forward(c);
+  const c = new Float64Array(2 * x.length);
+  for (let i = 0; i < x.length; i++) c[2 * i] = x[i]! - mean;
+  const f = fft2(m), X = f.forward(c);
   for (let i = 0; i < m * m; i++) { X[2 * i] = X[2 * i]! ** 2 + X[2 * i + 1]! ** 2; X[2 * i + 1] = 0; }
   const ac = f.inverse(X), h = (na - 1) / 2, out = new Float64Array(na * na);
   for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) out[(dy + h) * na + dx + h] = ac[2 * (((dy + m) % m) * m + ((dx + m) % m))]! / (m * m);
   return out;
 }
 
-const magnitude = (z: Float64Array) => Float64Array.from({ length: z.length / 2 }, (_, i) => Math.hypot(z[2 * i]!, z[2 * i + 1]!));
-const centred = (x: Float64Array) => { let m = 0; for (const v of x) m += v; m /= x.length; return x.map((v) => v - m); };
+const magnitude = modulus;
+const centred = (x: Float64Array) => { let m = 0; for (let i = 0; i < x.length; i++) m += x[i]!; m /= x.length; const out = new Float64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = x[i]! - m; return out; };
 const covariance = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!; return s / a.length; };
 
 /** The coarser scale's band, upsampled to this scale and phase-doubled (z²/|z|: doubled phase, same magnitude), so its phase can correlate with this scale's. */
 export function phaseDoubledParent(parent: Float64Array, m: number): Float64Array {
   const up = upsampleComplex(parent, m / 2), out = new Float64Array(up.length);
   for (let i = 0; i < up.length / 2; i++) {
-    const re = up[2 * i]!, im = up[2 * i + 1]!, r = Math.hypot(re, im);
+    const re = up[2 * i]!, im = up[2 * i + 1]!, r = Math.sqrt(re * re + im * im);
     if (r > 0) { out[2 * i] = (re * re - im * im) / r; out[2 * i + 1] = (2 * re * im) / r; }
   }
   return out;
@@ -104,8 +106,8 @@ export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7
       const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));
       const pm = parents.map((z) => centred(magnitude(z)));
       for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) magnitudeCrossScale.push(covariance(c[a]!, pm[b]!));
-      const real = p.bands[s]!.map((z) => Float64Array.from({ length: z.length / 2 }, (_, i) => z[2 * i]!));
-      const pr = parents.flatMap((z) => [Float64Array.from({ length: z.length / 2 }, (_, i) => z[2 * i]!), Float64Array.from({ length: z.length / 2 }, (_, i) => z[2 * i + 1]!)]);
+      const real = p.bands[s]!.map(realPart);
+      const pr = parents.flatMap((z) => [realPart(z), imagPart(z)]);
       for (let a = 0; a < K; a++) for (let b = 0; b < 2 * K; b++) realCrossScale.push(covariance(real[a]!, pr[b]!));
     }
   });

@@ -76,7 +76,7 @@ w = (torch.randn(C, 1, K, K) * math.sqrt(2 / (K * K))).requires_grad_(); b = tor
 opt = torch.optim.AdamW([w, b], 1e-3, weight_decay=0)
 g2 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(conv, 1, 2)))}).reshape(${conv}, ${pooled})
 g1 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(pooled, 2, 1)))}).reshape(${pooled}, ${pooled})
-blur = lambda t, g: g.T @ (t @ g)   # separable: columns, then rows (lcl's gaussianPool)
+blur = lambda t, g: g.T @ (t @ g)   # separable: columns, then rows (lcl's gaussianPool); PyTorch's faster form here, ~2x a depthwise conv with border renormalisation
 def step():
     opt.zero_grad()
     u = F.relu(F.conv2d(x, w, b))
@@ -95,13 +95,23 @@ print(sorted(ts)[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 `], { encoding: "utf8" });
   gradientCheck(python);
   const threads = [...new Set([1, CORES])];
+  const peer: { threads: number; ms: number }[] = [];
   for (const t of threads) {
     const r = torch(t);
     if (r.status !== 0) { console.log(`  PyTorch failed: ${r.stderr.trim().split("\n").pop()}`); break; }
     const [ms, rss] = r.stdout.trim().split(" ").map(Number) as [number, number];
     const ours = t === 1 ? one : all;
-    console.log(`  PyTorch (CPU, ${t} thread${t > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${t} thread${t > 1 ? "s" : ""}${t === CORES ? "; aim ≤ 1.5×" : ""})   peak RSS ${rss.toFixed(0)} MiB`);
+    peer.push({ threads: t, ms });
+    console.log(`  PyTorch (CPU, ${t} thread${t > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${t} thread${t > 1 ? "s" : ""})   peak RSS ${rss.toFixed(0)} MiB`);
   }
+  againstBest(all, peer);
+}
+
+/** The ratio that counts: lcl on every core against PyTorch at its fastest thread count (not always all cores). */
+function againstBest(ours: { ms: number; workers: number }, peer: readonly { threads: number; ms: number }[]) {
+  if (!peer.length) return;
+  const best = peer.reduce((a, b) => (b.ms < a.ms ? b : a));
+  console.log(`  lcl (${ours.workers} workers) vs PyTorch at its best (${best.threads} thread${best.threads > 1 ? "s" : ""}, ${best.ms.toFixed(0)} ms): ${(ours.ms / best.ms).toFixed(2)}× (aim ≤ 1.5×)`);
 }
 await classifierStep();
 console.log(`  lcl peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (main thread + workers); load at the end ${load()}`);
@@ -139,6 +149,7 @@ async function classifierStep() {
   if (!python) return;
   const side1 = SZ - b1.kernel + 1, p1 = Math.floor((side1 - 1) / b1.stride) + 1, side2 = p1 - b2.kernel + 1, p2 = Math.floor((side2 - 1) / b2.stride) + 1;
   const mat = (m: Float32Array, r: number, c: number) => `torch.tensor(${JSON.stringify(Array.from(m))}).reshape(${r}, ${c})`;
+  const peer: { threads: number; ms: number }[] = [];
   for (const threads of [...new Set([1, CORES])]) {
     const r = spawnSync(python, ["-c", `
 import time, torch
@@ -177,8 +188,10 @@ print(sorted(ts)[len(ts) // 2])
     if (r.status !== 0) { console.log(`  PyTorch failed: ${r.stderr.trim().split("\n").pop()}`); return; }
     const ms = Number(r.stdout);
     const ours = threads === 1 ? one : all;
-    console.log(`  PyTorch (CPU, ${threads} thread${threads > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${threads} thread${threads > 1 ? "s" : ""}${threads === CORES ? "; aim ≤ 1.5×" : ""})`);
+    console.log(`  PyTorch (CPU, ${threads} thread${threads > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${threads} thread${threads > 1 ? "s" : ""})`);
+    peer.push({ threads, ms });
   }
+  againstBest(all, peer);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { defineStage, param, port, Schema } from "lcl";
-import { selectFamilies, textureStimuli, type Image } from "../src/data/textures.js";
+import { concat, selectFamilies, textureStimuli, type Image } from "../src/data/textures.js";
 import { recordingTables, STIMULI_ALL } from "../src/neural/recordings.js";
 import { tileGrid } from "../src/viz/grid.js";
 
@@ -62,10 +62,3 @@ export default defineStage({
     ctx.metric("min_texture_score", Math.min(...regions.map((r) => r.score)));
   },
 });
-
-function concat(xs: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
-  let o = 0;
-  for (const x of xs) { out.set(x, o); o += x.length; }
-  return out;
-}

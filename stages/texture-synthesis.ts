@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { defineStage, param, port, Schema } from "lcl";
-import { crop, present, presentPair, selectFamilies, spectrallyMatchedPair, type Image, type TextureStimulus } from "../src/data/textures.js";
+import { concat, crop, present, presentPair, selectFamilies, spectrallyMatchedPair, type Image, type TextureStimulus } from "../src/data/textures.js";
 import { LCL_ROOT } from "../src/engine/workspace.js";
 import { recordingTables, STIMULI_ALL } from "../src/neural/recordings.js";
 import { synthesizeAll, type SynthesisJob } from "../src/texture/parallel.js";
@@ -118,12 +118,5 @@ export default defineStage({
 function blockAverage(x: Float32Array, side: number, factor: number): Float64Array {
   const m = side / factor, out = new Float64Array(m * m);
   for (let y = 0; y < side; y++) for (let xx = 0; xx < side; xx++) out[Math.floor(y / factor) * m + Math.floor(xx / factor)]! += x[y * side + xx]! / (factor * factor);
-  return out;
-}
-
-function concat(xs: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
-  let o = 0;
-  for (const x of xs) { out.set(x, o); o += x.length; }
   return out;
 }

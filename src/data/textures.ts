@@ -192,3 +192,11 @@ export function periodicComponent(u: Float32Array, n: number): Float32Array {
   const smooth = dft.inverse(re, im);
   return u.map((x, i) => x - smooth[i]!);
 }
+
+/** Stimuli laid end to end (the recordings table stores them as one flat pixel column). */
+export function concat(xs: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
+  let o = 0;
+  for (const x of xs) { out.set(x, o); o += x.length; }
+  return out;
+}

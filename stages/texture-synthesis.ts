@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
 import { defineStage, param, port, Schema } from "lcl";
 import { concat, crop, present, presentPair, selectFamilies, spectrallyMatchedPair, type Image, type TextureStimulus } from "../src/data/textures.js";
-import { LCL_ROOT } from "../src/engine/workspace.js";
+import { distFile } from "../src/compute/backend.js";
 import { recordingTables, STIMULI_ALL } from "../src/neural/recordings.js";
 import { synthesizeAll, type SynthesisJob } from "../src/texture/parallel.js";
 import { STATISTIC_GROUPS, textureStatistics } from "../src/texture/statistics.js";
@@ -72,7 +71,7 @@ export default defineStage({
       const target = textureStatistics(sources[f]!, p.size, opts);
       return Array.from({ length: p.samples }, (_, s) => ({ target, n: p.size, seed: ctx.rng.fork(`synthesis:${f}:${s}`).int(2 ** 31), options: opts }));
     });
-    const script = path.join(LCL_ROOT, "dist", "texture-worker.mjs"), workers = p.workers || os.availableParallelism();
+    const script = distFile("texture-worker.mjs"), workers = p.workers || os.availableParallelism();
     const results = await synthesizeAll(jobs, { workers, script: existsSync(script) ? script : undefined, onDone: (d) => ctx.progress(d, jobs.length, "syntheses") });
     const look = { mean: 0.5, contrast: p.contrast, flat: 0.6 };
     const family = regions.map((r) => `${r.image}@${r.x},${r.y}`), stim: TextureStimulus[] = [];

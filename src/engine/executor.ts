@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Deferred, Effect, Exit, Semaphore, Cause } from "effect";
 import type { BackendInfo } from "./backend.js";
 import { backendLabel } from "./backend.js";
-import { diffFingerprints, describeChange } from "./fingerprint.js";
+import { decide, reasonText, type CachedResult, type Decision } from "./decide.js";
 import type { EventSink } from "./events.js";
 import type { Graph, Instance } from "./graph.js";
 import { instanceFingerprint } from "./instance-key.js";
@@ -43,7 +43,7 @@ export interface RunOptions {
 }
 
 /** What downstream stages and the run record need of a result (`failed`: a variant a tolerant join gets without output). */
-type CachedRecord = Pick<StageRecord, "fingerprint" | "outputs"> & { readonly failed?: string };
+type CachedRecord = CachedResult & { readonly failed?: string };
 
 /** Upstream instances reached only through join inputs declared `allowFailed`: their failure does not stop this stage. */
 function toleratedDeps(inst: Instance): Set<string> {
@@ -161,15 +161,16 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
         records.set(d, u.ok ? u.record : failedRecord(inst, d, u));
       });
       const forced = opts.force.has(inst.id);
+      const entry = previous?.stages[inst.id];
       let key!: Awaited<ReturnType<typeof instanceFingerprint>>;
+      let decision!: Extract<Decision, { kind: "run" }>;
       for (let attempt = 0; ; attempt++) {
         key = yield* Effect.promise(() => instanceFingerprint(ws, inst, records, opts.backend, store.fileHashes));
         const fp = key.fingerprint.hash;
         rebuilders.set(inst.id, rebuilder(inst, records, key));
-        if (!forced) {
-          const hit = store.cachedFromRef(fp, previous?.stages[inst.id]) ?? (yield* Effect.promise(() => store.usableRecord(fp)));
-          if (hit) { emit({ type: "stage-cached", id: inst.id, fingerprint: fp }); return { ok: true, record: hit, status: "cached" } as const; }
-        }
+        const d = yield* Effect.promise(() => decide(store, key, entry, { forced, trustRef: true }));
+        if (d.kind === "cached") { emit({ type: "stage-cached", id: inst.id, fingerprint: fp }); return { ok: true, record: d.record, status: "cached" } as const; }
+        decision = d;
         if (stopLaunching) {
           emit({ type: "stage-skipped", id: inst.id, reason: "not started: another stage failed (use --keep-going to continue independent branches)" });
           return { ok: false, status: "skipped", fingerprint: fp } as const;
@@ -207,13 +208,8 @@ export function runGraph(ws: Workspace, store: Store, registry: Registry, graph:
             const hit = yield* Effect.promise(() => store.usableRecord(fp));
             if (hit) { emit({ type: "stage-cached", id: inst.id, fingerprint: fp, reused: "concurrent-run" }); return { ok: true, record: hit, status: "cached" } as const; }
           }
-          const prevFp = previous?.stages[inst.id]?.fingerprint;
-          const prevRecord = prevFp && prevFp !== fp ? yield* Effect.promise(() => store.readRecord(prevFp)) : undefined;
-          const reason = forced ? "forced" : prevRecord
-            ? diffFingerprints(prevRecord.data, fingerprint.data, prevRecord.codeDetail, detail).map(describeChange).join("; ") || "record missing"
-            : prevFp === fp
-              ? ({ failed: "failed last time", interrupted: "interrupted last time", skipped: "not started last time" } as Record<string, string>)[previous?.stages[inst.id]?.status ?? ""] ?? "outputs missing from the store"
-              : "no previous result";
+          const prevRecord = decision.previousRecord;
+          const reason = reasonText(decision);
           // A forced rerun of a stored result doubles as a determinism check.
           const sameKey = forced ? yield* Effect.promise(() => store.readRecord(fp)) : undefined;
           const started = new Date();

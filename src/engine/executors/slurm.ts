@@ -5,10 +5,14 @@ import { mkdir, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { writeJsonAtomic } from "../atomic.js";
 import { canonicalJson, sha256 } from "../canonical.js";
-import { mergeResources, sbatchResourceArgs, type Resources } from "../resources.js";
+import { mergeResources, type Resources } from "../resources.js";
 import type { StageHooks } from "../stage-runtime.js";
 import { hostName, type StageRecord, type Store } from "../store.js";
 import { LCL_ROOT } from "../workspace.js";
+import {
+  RETRYABLE_STATES, TERMINAL_STATES, backoffMs, isInvalidJobId, isPermanentSubmitError, lostJobHint, parseSacct, parseSbatchJobId, parseSqueue, sacctArgs, sbatchArgs, sbatchError, squeueArgs,
+  type QueueState,
+} from "./slurm-commands.js";
 import { jobDir, resultPath, statePath, type JobState, type RemoteExecutor, type RemoteJobSpec, type RemoteResult } from "./remote.js";
 
 /**
@@ -91,13 +95,6 @@ interface Watch {
   readonly resolve: (o: Outcome) => void;
 }
 
-/** Job states after which no result will appear unless it already did. */
-const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY", "SPECIAL_EXIT", "REVOKED"]);
-/** Died for reasons outside the stage: worth another attempt. TIMEOUT and OUT_OF_MEMORY would fail the same way again. */
-const RETRYABLE = new Set(["NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "FAILED", "REQUEUED", "UNKNOWN"]);
-/** sbatch errors that no retry can fix. */
-const PERMANENT_SUBMIT = /invalid|not valid|unrecognized|unknown|not available|must be|no partition|permission|denied|not found|command not found|exceed|too many/i;
-
 export class SlurmExecutor implements RemoteExecutor {
   readonly name = "slurm";
   readonly #run: CommandRunner;
@@ -152,15 +149,10 @@ export class SlurmExecutor implements RemoteExecutor {
       }
       last = `slurm job ${jobId} ${outcome.state}${outcome.reason ? ` (${outcome.reason})` : ""}`;
       await this.#state(spec, jobId, attempt, outcome.state, outcome.reason);
-      if (!RETRYABLE.has(outcome.state) || attempt === attempts) {
-        const hint = outcome.state === "TIMEOUT" ? " — raise resources.time (YAML) or --time"
-          : outcome.state === "OUT_OF_MEMORY" ? " — raise resources.mem (YAML) or --mem"
-          : outcome.state === "CANCELLED" ? " — cancelled outside lcl"
-          : outcome.state === "COMPLETED" ? " — the job finished but its result is not in the store: is the store on a filesystem every node shares (LCL_STORE)?"
-          : "";
-        throw new Error(`${last}${attempt > 1 ? ` after ${attempt} attempts` : ""}${hint}; output ${this.#output(spec, jobId)}`);
+      if (!RETRYABLE_STATES.has(outcome.state) || attempt === attempts) {
+        throw new Error(`${last}${attempt > 1 ? ` after ${attempt} attempts` : ""}${lostJobHint(outcome.state)}; output ${this.#output(spec, jobId)}`);
       }
-      const wait = Math.min(this.#o.backoffMs * 2 ** (attempt - 1), 300_000);
+      const wait = backoffMs(this.#o.backoffMs, attempt);
       this.#o.onNote?.(spec.instance, `${last}; retrying in ${Math.round(wait / 1000)} s (attempt ${attempt + 1} of ${attempts})`);
       await sleep(wait, hooks.signal);
     }
@@ -214,21 +206,16 @@ export class SlurmExecutor implements RemoteExecutor {
   async #sbatch(entries: readonly Entry[], res: Resources): Promise<string> {
     const first = entries[0]!.spec;
     const label = entries.length > 1 ? `${first.instance}+${entries.length - 1}` : first.instance;
-    const name = `lcl:${first.experiment}:${label}`.replace(/[^A-Za-z0-9_.:=,[\]+-]/g, "_").slice(0, 200);
     // A batch's output lives in a folder of its own: each stage's folder is removed when that stage succeeds.
     const outDir = entries.length > 1 ? path.join(this.store.root, "jobs", `batch-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`) : jobDir(this.store, first.fingerprint);
     await mkdir(outDir, { recursive: true });
     const output = path.join(outDir, "slurm-%j.out");
-    const args = [
-      "--parsable", `--job-name=${name}`, `--chdir=${first.workspace}`, `--output=${output}`,
-      ...sbatchResourceArgs(res),
-      `--wrap=exec ${[...this.#o.command, "exec-stage", ...entries.map((e) => e.specFile)].map(shellQuote).join(" ")}`,
-    ];
+    const args = sbatchArgs({ experiment: first.experiment, label, workspace: first.workspace, output, resources: res, command: this.#o.command, specFiles: entries.map((e) => e.specFile) });
     const signal = entries.length === 1 ? entries[0]!.signal : AbortSignal.any(entries.map((e) => e.signal));
     const aborted = () => entries.every((e) => e.signal.aborted);
     for (let attempt = 1; ; attempt++) {
       const r = await this.#run("sbatch", args);
-      const id = /^(\d+(?:_\d+)?)(?:;.*)?$/m.exec(r.stdout.trim())?.[1];
+      const id = parseSbatchJobId(r.stdout);
       if (r.code === 0 && id) {
         this.#outstanding.add(id);
         this.#outputs.set(id, output.replace("%j", id));
@@ -238,11 +225,11 @@ export class SlurmExecutor implements RemoteExecutor {
         if (aborted()) { this.#outstanding.delete(id); await this.#run("scancel", [id]); throw new Error("interrupted"); }
         return id;
       }
-      const msg = (r.stderr || r.stdout).trim().replace(/^sbatch: error: /gm, "") || `exit code ${r.code}`;
-      if (PERMANENT_SUBMIT.test(msg) || attempt >= this.#o.submitAttempts) {
+      const msg = sbatchError(r);
+      if (isPermanentSubmitError(msg) || attempt >= this.#o.submitAttempts) {
         throw new Error(`sbatch failed${attempt > 1 ? ` after ${attempt} attempts` : ""}: ${msg} (sbatch ${args.slice(0, -1).join(" ")})`);
       }
-      const wait = Math.min(this.#o.backoffMs * 2 ** (attempt - 1), 300_000);
+      const wait = backoffMs(this.#o.backoffMs, attempt);
       for (const e of entries) this.#o.onNote?.(e.spec.instance, `sbatch failed (${msg}); retrying in ${Math.round(wait / 1000)} s`);
       await sleep(wait, signal);
       if (aborted()) throw new Error("interrupted");
@@ -290,27 +277,23 @@ export class SlurmExecutor implements RemoteExecutor {
         pending.push(w);
       }
       if (pending.length) {
-        const squeue = (ids: readonly string[]) => this.#run("squeue", ["-h", "-o", "%i|%T|%r|%N", "-j", ids.join(",")]);
+        const squeue = (ids: readonly string[]) => this.#run("squeue", squeueArgs(ids));
         const ids = [...new Set(pending.map((w) => w.jobId))];
         let q = await squeue(ids);
         // squeue fails for ids it no longer knows (purged after MinJobAge), even next to live ones: then ask one by one.
-        if (q.code !== 0 && /invalid job id/i.test(q.stderr) && ids.length > 1) {
+        if (q.code !== 0 && isInvalidJobId(q.stderr) && ids.length > 1) {
           const each = await Promise.all(ids.map((id) => squeue([id])));
-          q = each.some((r) => r.code !== 0 && !/invalid job id/i.test(r.stderr)) ? each.find((r) => r.code !== 0)!
+          q = each.some((r) => r.code !== 0 && !isInvalidJobId(r.stderr)) ? each.find((r) => r.code !== 0)!
             : { code: 0, stdout: each.map((r) => (r.code === 0 ? r.stdout : "")).join("\n"), stderr: "" };
         }
         // Anything else (controller down, timeout) is a transient blind spot: try again next tick.
-        const gone = q.code !== 0 && /invalid job id/i.test(q.stderr);
+        const gone = q.code !== 0 && isInvalidJobId(q.stderr);
         if (q.code === 0 || gone) {
-          const states = new Map<string, { state: string; reason: string; node: string }>();
-          for (const line of q.stdout.split("\n")) {
-            const [id, state, reason, node] = line.trim().split("|");
-            if (id && state) states.set(id, { state, reason: reason && reason !== "None" ? reason : "", node: node ?? "" });
-          }
+          const states: ReadonlyMap<string, QueueState> = parseSqueue(q.stdout);
           for (const w of pending) {
             if (!this.#watches.has(`${w.jobId}/${w.spec.fingerprint}`)) continue;
             const s = states.get(w.jobId);
-            if (s && !TERMINAL.has(s.state)) {
+            if (s && !TERMINAL_STATES.has(s.state)) {
               w.goneSince = undefined;
               if (s.state !== w.state || s.reason !== w.reason) {
                 w.state = s.state; w.reason = s.reason;
@@ -325,7 +308,7 @@ export class SlurmExecutor implements RemoteExecutor {
             if (Date.now() - w.goneSince < this.#o.resultGraceMs) continue;
             const r = this.#result(w);
             if (r) { w.resolve({ kind: "result", result: r }); continue; }
-            const final = TERMINAL.has(w.state) ? { state: w.state, reason: w.reason } : await this.#accounting(w.jobId);
+            const final = TERMINAL_STATES.has(w.state) ? { state: w.state, reason: w.reason } : await this.#accounting(w.jobId);
             w.resolve({ kind: "lost", ...final });
           }
         }
@@ -349,10 +332,8 @@ export class SlurmExecutor implements RemoteExecutor {
 
   /** The final state of a job squeue no longer lists: sacct if accounting is on, else unknown. */
   async #accounting(jobId: string): Promise<{ state: string; reason: string }> {
-    const r = await this.#run("sacct", ["-n", "-X", "-P", "-j", jobId, "-o", "State,ExitCode"]);
-    const [state, exit] = (r.code === 0 ? r.stdout.trim().split("\n")[0] ?? "" : "").split("|");
-    const s = (state ?? "").split(" ")[0]!; // "CANCELLED by 0"
-    return s ? { state: s, reason: exit && exit !== "0:0" ? `exit ${exit}` : "" } : { state: "UNKNOWN", reason: "left the queue without a result (no accounting to say why)" };
+    const r = await this.#run("sacct", sacctArgs(jobId));
+    return parseSacct(r.code, r.stdout);
   }
 
   /** Trust a job's record only if it is the one this driver fingerprinted and every object is there. */
@@ -387,10 +368,6 @@ export class SlurmExecutor implements RemoteExecutor {
 
 function readJson<T>(p: string): T | undefined {
   try { return JSON.parse(readFileSync(p, "utf8")) as T; } catch { return undefined; }
-}
-
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -10,6 +10,7 @@ import { acquire } from "../lock.js";
 import type { Resources } from "../resources.js";
 import { runStage, type StageHooks, type StageJob } from "../stage-runtime.js";
 import { hostName, Store, type StageRecord } from "../store.js";
+import type { StageExecutor } from "./stage-executor.js";
 
 /**
  * Running a stage somewhere else (a cluster node) over a shared store. The driver writes a job
@@ -136,4 +137,15 @@ export async function execRemoteStage(specPath: string, opts: { signal: AbortSig
   } finally {
     await lease.release();
   }
+}
+
+/** A RemoteExecutor (e.g. SLURM) as a StageExecutor: the job writes the record on its node; the remote executor verifies it against the fingerprint. */
+export function remoteStageExecutor(remote: RemoteExecutor): StageExecutor {
+  return {
+    name: remote.name,
+    execute: (r, hooks) => remote.execute({
+      version: 1, workspace: r.workspace, experiment: r.experiment, instance: r.instance.id, fingerprint: r.fingerprint, kind: r.instance.kind.name,
+      modulePath: r.modulePath!, job: r.job, data: r.data, codeDetail: r.codeDetail, backend: r.backend,
+    }, r.resources, hooks),
+  };
 }

@@ -1,5 +1,5 @@
 import { readFile, stat, unlink } from "node:fs/promises";
-import type { TensorSet } from "../sdk/ports.js";
+import type { TensorSet } from "./contract/index.js";
 import { writeAtomic } from "./atomic.js";
 import type { Store } from "./store.js";
 import { decodeTensors, encodeTensors } from "./tensors.js";

@@ -1,6 +1,6 @@
 import { Schema, SchemaIssue } from "effect";
-import type { StageKind } from "../sdk/stage.js";
-import type { Port } from "../sdk/ports.js";
+import type { StageKind } from "./contract/index.js";
+import type { Port } from "./contract/index.js";
 import { ConfigError, didYouMean, type Diagnostic } from "./errors.js";
 import type { ResolvedExperiment, Origin, NodeDecl } from "./config.js";
 import type { Registry } from "./registry.js";

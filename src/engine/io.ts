@@ -1,5 +1,5 @@
 import type * as arrow from "apache-arrow";
-import type { Port, Ports, TensorSet, Variant } from "../sdk/ports.js";
+import type { Port, Ports, TensorSet, Variant } from "./contract/index.js";
 import { canonicalJson } from "./canonical.js";
 import type { InstanceRef } from "./graph.js";
 import type { OutputRecord, StageRecord, Store } from "./store.js";

@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import type { StageKind } from "../sdk/stage.js";
+import type { StageKind } from "./contract/index.js";
 import { experimentKeys, pipelineKeys, type PipelineDecl } from "./config.js";
 import { ResourcesSchema } from "./resources.js";
 

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { buildStageModule } from "./module-build.js";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { StageKind } from "../sdk/stage.js";
+import type { StageKind } from "./contract/index.js";
 import { ConfigError } from "./errors.js";
 import { checkResources } from "./resources.js";
 import { LCL_ROOT, type Workspace } from "./workspace.js";

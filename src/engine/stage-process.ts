@@ -1,5 +1,5 @@
 import { pathToFileURL } from "node:url";
-import type { StageKind } from "../sdk/stage.js";
+import type { StageKind } from "./contract/index.js";
 import { runStage, type StageJob } from "./stage-runtime.js";
 
 /**

@@ -1,8 +1,8 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import * as path from "node:path";
-import { makeRng } from "../sdk/rng.js";
-import type { StageKind } from "../sdk/stage.js";
+import { makeRng } from "./contract/index.js";
+import type { StageKind } from "./contract/index.js";
 import type { InstanceRef } from "./graph.js";
 import { canonicalJson, sha256 } from "./canonical.js";
 import { checkpointsFor, type Checkpoint } from "./checkpoint.js";

@@ -1,6 +1,6 @@
 import { parentPort } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-import type { StageKind } from "../sdk/stage.js";
+import type { StageKind } from "./contract/index.js";
 import { runStage, type StageJob } from "./stage-runtime.js";
 
 /**

@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { createHash } from "node:crypto";
-import type { DType, Tensor, TensorSet, TypedArray } from "../sdk/ports.js";
+import type { DType, Tensor, TensorSet, TypedArray } from "./contract/index.js";
 
 /**
  * A tensor set is stored as an Arrow IPC file with one row per tensor (name, dtype, shape, raw

@@ -4,7 +4,7 @@ import { diffSides, loadSide } from "../engine/diff.js";
 import { didYouMean, NotFound } from "../engine/errors.js";
 import { buildGraph } from "../engine/graph.js";
 import type { StageRecord } from "../engine/store.js";
-import type { Session } from "../cli/session.js";
+import type { Session } from "../engine/session.js";
 import { collect, type ReportModel } from "./collect.js";
 import type { DiffView } from "./diff-view.js";
 import { resultsMarkdown } from "./markdown.js";

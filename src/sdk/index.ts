@@ -8,7 +8,7 @@ export type { Port, Ports, Tensor, TensorSet, DType, TypedArray, Variant } from 
 export { param } from "./params.js";
 export { makeRng } from "./rng.js";
 export type { Rng } from "./rng.js";
-export type { TableSpec, ColumnType } from "../engine/table/index.js";
+export type { TableSpec, ColumnType } from "../engine/contract/index.js";
 /** TensorFlow.js with the run's backend active: `const tf = await tensorflow(ctx.backend)` (set `usesBackend: true`). */
 export { tensorflow } from "../compute/backend.js";
 export type { Tf } from "../compute/backend.js";

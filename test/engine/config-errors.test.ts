@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, formatDiagnostic, type Diagnostic } from "../../src/engine/errors.js";
-import { loadGraph, openSession } from "../../src/cli/session.js";
+import { loadGraph, openSession } from "../../src/engine/session.js";
 import { Rig } from "../helpers/rig.js";
 import { pipeline } from "./fixtures.js";
 

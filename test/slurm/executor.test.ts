@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Effect, Fiber } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadGraph, openSession } from "../../src/cli/session.js";
+import { loadGraph, openSession } from "../../src/engine/session.js";
 import { NO_BACKEND } from "../../src/engine/backend.js";
 import type { EngineEvent } from "../../src/engine/events.js";
 import { runGraph } from "../../src/engine/executor.js";

@@ -1,6 +1,6 @@
 import { diffSides, loadSide, type DagDiff } from "../../engine/diff.js";
 import { c, short } from "../style.js";
-import { openSession } from "../session.js";
+import { openSession } from "../../engine/session.js";
 
 const print = (s: string) => process.stdout.write(s + "\n");
 

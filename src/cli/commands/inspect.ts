@@ -1,6 +1,6 @@
 import { backendFor } from "../../engine/backend.js";
 import type { Graph } from "../../engine/graph.js";
-import { renderDag, type DagFormat } from "../../engine/dag.js";
+import { renderDag, type DagFormat } from "../dag.js";
 import { NotFound } from "../../engine/errors.js";
 import { assess, type Assessment } from "../../engine/explain.js";
 import { decodeTable } from "../../engine/table/index.js";
@@ -9,7 +9,7 @@ import * as os from "node:os";
 import type { StageRecord } from "../../engine/store.js";
 import { c, short, bytes, ms } from "../style.js";
 import { markdownTable, num } from "../../report/markdown.js";
-import { loadGraph, openSession, selectInstances } from "../session.js";
+import { loadGraph, openSession, selectInstances } from "../../engine/session.js";
 
 interface Common { readonly dir?: string; readonly backend?: string; readonly json?: boolean }
 const print = (s: string) => process.stdout.write(s + "\n");

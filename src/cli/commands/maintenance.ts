@@ -1,7 +1,7 @@
 import { CorruptObject, UsageError } from "../../engine/errors.js";
 import { beginMaintenance, gc as runGc, verify as runVerify } from "../../engine/maintenance.js";
 import { bytes, c } from "../style.js";
-import { openSession } from "../session.js";
+import { openSession } from "../../engine/session.js";
 
 const print = (s: string) => process.stdout.write(s + "\n");
 

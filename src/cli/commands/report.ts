@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { defaultExperiment, openSession } from "../session.js";
+import { defaultExperiment, openSession } from "../../engine/session.js";
 import { bytes, c } from "../style.js";
 
 interface ReportFlags {

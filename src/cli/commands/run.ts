@@ -9,7 +9,7 @@ import { SlurmExecutor } from "../../engine/executors/slurm.js";
 import { checkResources, type Resources } from "../../engine/resources.js";
 import { makeReporter } from "../reporters.js";
 import { timeLimitMs } from "../../engine/resources.js";
-import { loadGraph, openSession, selectInstances } from "../session.js";
+import { loadGraph, openSession, selectInstances } from "../../engine/session.js";
 
 export interface RunArgs {
   readonly words: readonly string[];

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { listPipelines, loadPipeline } from "../../engine/config.js";
 import { experimentsJsonSchema, pipelineJsonSchema } from "../../engine/json-schema.js";
 import type { StageKind } from "../../sdk/stage.js";
-import { openSession } from "../session.js";
+import { openSession } from "../../engine/session.js";
 
 /** `lcl schema`: JSON Schemas for experiments.yaml and pipelines/*.yaml, generated from the stage kinds. */
 export async function schema(o: { readonly dir?: string; readonly out: string }) {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { StageKind } from "../../sdk/stage.js";
+import type { StageKind } from "../contract/index.js";
 import { writeJsonAtomic } from "../atomic.js";
 import type { CodeDetail } from "../code-fingerprint.js";
 import { makeFingerprint, type FingerprintData } from "../fingerprint.js";

@@ -1,11 +1,11 @@
-import { loadExperiments, resolveExperiment, type ExperimentsFile } from "../engine/config.js";
-import { ConfigError, didYouMean, NotFound } from "../engine/errors.js";
-import { buildGraph, type Graph, type Instance } from "../engine/graph.js";
-import { Registry } from "../engine/registry.js";
-import { Store } from "../engine/store.js";
-import { findWorkspace, workspaceAt, type Workspace } from "../engine/workspace.js";
+import { loadExperiments, resolveExperiment, type ExperimentsFile } from "./config.js";
+import { ConfigError, didYouMean, NotFound } from "./errors.js";
+import { buildGraph, type Graph, type Instance } from "./graph.js";
+import { Registry } from "./registry.js";
+import { Store } from "./store.js";
+import { findWorkspace, workspaceAt, type Workspace } from "./workspace.js";
 
-/** What every command needs: the workspace, its store, stage kinds and experiments. */
+/** What every command (and `lcl report`) needs: the workspace, its store, stage kinds and experiments. */
 export interface Session {
   readonly ws: Workspace;
   readonly store: Store;

@@ -1,4 +1,4 @@
-import type { Graph } from "./graph.js";
+import type { Graph } from "../engine/graph.js";
 
 /** Text renderings of a graph's instances: mermaid (for Markdown/GitHub), Graphviz dot, and an indented outline. */
 export type DagFormat = "mermaid" | "dot" | "text";

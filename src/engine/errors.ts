@@ -37,6 +37,15 @@ export class NotFound extends Data.TaggedError("NotFound")<{ readonly what: stri
 /** A command-line choice that cannot be honoured here (e.g. a forced backend that is unavailable). Exit code 2. */
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string; readonly fix?: string }> {}
 
+/**
+ * A stage stopped because its signal was aborted (Ctrl-C, a sibling's failure without
+ * --keep-going, a timeout's abort). Not a failure of the stage: the run records it as interrupted.
+ * Crossing a thread or process boundary it arrives as a plain Error with this message.
+ */
+export class Interrupted extends Data.TaggedError("Interrupted")<{ readonly during?: string }> {
+  override get message() { return "interrupted"; }
+}
+
 export type LclError = ConfigError | StageFailed | CorruptObject | LockTimeout | NotFound | UsageError;
 
 /** Documented exit codes (README "Exit codes"). */

@@ -8,6 +8,7 @@ import { canonicalJson, sha256 } from "./canonical.js";
 import { checkpointsFor, type Checkpoint } from "./checkpoint.js";
 import { makeInputs, makeOutputs } from "./io.js";
 import { hostName, Store, type OutputRecord } from "./store.js";
+import { Interrupted } from "./errors.js";
 
 /**
  * One stage body, wherever it runs (in the driver or in a child process): builds the context,
@@ -83,7 +84,7 @@ export async function runStage(kind: StageKind, job: StageJob, hooks: StageHooks
       checkpoint: { load: checkpoint.load, save: checkpoint.save },
     };
     await kind.run(ctx as never);
-    if (hooks.signal.aborted) throw new Error("interrupted");
+    if (hooks.signal.aborted) throw new Interrupted({});
     const missing = Object.keys(kind.outputs).filter((k) => !written.has(k));
     if (missing.length) throw new Error(`stage finished without writing output(s) ${missing.join(", ")}; call ctx.outputs.${missing[0]}.write(…)`);
     if (scratchMade) await rm(scratchDir, { recursive: true, force: true });

@@ -11,6 +11,8 @@ import { execRemoteStage, readJobState } from "../../src/engine/executors/remote
 import { SlurmExecutor, type CommandRunner, type SlurmOptions } from "../../src/engine/executors/slurm.js";
 import { acquire, isStale, tryAcquire } from "../../src/engine/lock.js";
 import { gc } from "../../src/engine/maintenance.js";
+import type { FingerprintData } from "../../src/engine/fingerprint.js";
+import type { StageJob } from "../../src/engine/stage-runtime.js";
 import { Rig } from "../helpers/rig.js";
 import { experiments, pipeline } from "../engine/fixtures.js";
 
@@ -214,6 +216,26 @@ describe("lcl run --executor slurm (fake scheduler)", () => {
     const r2 = await run(rig2, s2);
     expect(r2.record.stages["scale"]!.error).toMatch(/asked to fail \(slurm job \d+ on /);
     expect(s2.sbatches()).toHaveLength(2); // src, then scale once
+  });
+
+  it("a stopped job is cancelled, and its stage rejects with the typed Interrupted, not a failure", async () => {
+    const rig = rigWith(sweep());
+    const s = openSession(rig.root);
+    const slurm = new FakeSlurm();
+    slurm.fate = () => "hang";
+    const executor = new SlurmExecutor(s.store, { runner: slurm.runner, ...FAST });
+    const abort = new AbortController();
+    const spec = {
+      version: 1, workspace: rig.root, experiment: "base", instance: "src", fingerprint: "ab".repeat(32), kind: "t-source", modulePath: "/nowhere.mjs",
+      job: {} as StageJob, data: {} as FingerprintData, codeDetail: {}, backend: "none",
+    } as const;
+    const stage = executor.execute(spec, {}, { signal: abort.signal, log: () => {}, progress: () => {} });
+    const t0 = Date.now();
+    while (!slurm.sbatches().length && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 10));
+    abort.abort();
+    await expect(stage).rejects.toMatchObject({ _tag: "Interrupted", message: "interrupted" });
+    expect(slurm.scancelled()).toHaveLength(1);
+    await executor.shutdown();
   });
 
   it("Ctrl-C cancels every job still queued or running", async () => {

@@ -6,6 +6,7 @@ import type { ThreadReply, ThreadRequest } from "../stage-thread.js";
 import { hostName, type StageRecord } from "../store.js";
 import { LCL_ROOT } from "../workspace.js";
 import type { StageExecutor, StageRequest } from "./stage-executor.js";
+import { Interrupted } from "../errors.js";
 
 /**
  * The executors that compute a stage on this host: inline on lcl's own thread (kinds registered
@@ -121,8 +122,8 @@ function runInChild(modulePath: string, job: StageJob, hooks: StageHooks): Promi
       else if (m.type === "done") finish(() => resolve(m.result));
       else if (m.type === "error") finish(() => reject(new Error(m.message)));
     });
-    child.on("exit", (code, sig) => finish(() => reject(new Error(hooks.signal.aborted ? "interrupted"
-      : `stage process died (${sig ? `signal ${sig}` : `exit code ${code}`}) — out of memory or a native crash? see the stage log`))));
+    child.on("exit", (code, sig) => finish(() => reject(hooks.signal.aborted ? new Interrupted({ during: "stage process" })
+      : new Error(`stage process died (${sig ? `signal ${sig}` : `exit code ${code}`}) — out of memory or a native crash? see the stage log`))));
     child.on("error", (e) => finish(() => reject(e)));
     child.send({ type: "job", job, modulePath });
   });
@@ -173,11 +174,11 @@ function runInThread(modulePath: string, job: StageJob, hooks: StageHooks): Prom
       else if (m.type === "error") finish(true, () => reject(new Error(m.message)));
     };
     const onError = (e: Error) => finish(false, () => reject(new Error(`the stage thread crashed: ${e?.message ?? e} (an error nothing caught: thrown by this stage, or by a callback an earlier stage on this thread left behind)`)));
-    const onExit = (code: number) => finish(false, () => reject(new Error(hooks.signal.aborted ? "interrupted"
-      : `the stage called process.exit(${code}): a stage must not end lcl; throw an Error to fail`)));
+    const onExit = (code: number) => finish(false, () => reject(hooks.signal.aborted ? new Interrupted({ during: "stage thread" })
+      : new Error(`the stage called process.exit(${code}): a stage must not end lcl; throw an Error to fail`)));
     worker.on("message", onMessage).on("error", onError).on("exit", onExit);
     hooks.signal.addEventListener("abort", onAbort, { once: true });
-    if (hooks.signal.aborted) return finish(false, () => reject(new Error("interrupted")));
+    if (hooks.signal.aborted) return finish(false, () => reject(new Interrupted({})));
     worker.postMessage({ type: "job", job, modulePath } satisfies ThreadRequest);
   });
 }

@@ -14,6 +14,7 @@ import {
   type QueueState,
 } from "./slurm-commands.js";
 import { jobDir, resultPath, statePath, type JobState, type RemoteExecutor, type RemoteJobSpec, type RemoteResult } from "./remote.js";
+import { Interrupted } from "../errors.js";
 
 /**
  * The SLURM executor: the driver (`lcl run --executor slurm`) submits each stage as soon as it is
@@ -132,7 +133,7 @@ export class SlurmExecutor implements RemoteExecutor {
     const attempts = 1 + Math.max(0, this.#o.retries);
     let last = "";
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (hooks.signal.aborted) throw new Error("interrupted");
+      if (hooks.signal.aborted) throw new Interrupted({});
       const jobId = await this.#submit(spec, specFile, res, hooks.signal, attempt);
       const outcome = await this.#watch(spec, jobId, attempt, hooks);
       this.#batchStageDone(jobId, outcome.kind === "result" && outcome.result.ok);
@@ -145,7 +146,7 @@ export class SlurmExecutor implements RemoteExecutor {
         }
         // The stage itself failed (its run threw): deterministic, so not retried — same as a local run.
         await this.#state(spec, jobId, attempt, r.interrupted ? "CANCELLED" : "FAILED", r.error ?? "");
-        throw new Error(r.interrupted ? "interrupted" : `${r.error ?? "stage failed"} (slurm job ${jobId} on ${r.host}; output ${this.#output(spec, jobId)})`);
+        throw r.interrupted ? new Interrupted({ during: `slurm job ${jobId}` }) : new Error(`${r.error ?? "stage failed"} (slurm job ${jobId} on ${r.host}; output ${this.#output(spec, jobId)})`);
       }
       last = `slurm job ${jobId} ${outcome.state}${outcome.reason ? ` (${outcome.reason})` : ""}`;
       await this.#state(spec, jobId, attempt, outcome.state, outcome.reason);
@@ -191,7 +192,7 @@ export class SlurmExecutor implements RemoteExecutor {
         clearTimeout(g.timer);
         this.#forming.delete(k);
         const live = g.entries.filter((e) => !e.signal.aborted);
-        for (const e of g.entries) if (e.signal.aborted) e.reject(new Error("interrupted"));
+        for (const e of g.entries) if (e.signal.aborted) e.reject(new Interrupted({}));
         if (!live.length) return;
         this.#sbatch(live, g.res).then((id) => { for (const e of live) e.resolve(id); }, (err) => { for (const e of live) e.reject(err); });
       };
@@ -222,7 +223,7 @@ export class SlurmExecutor implements RemoteExecutor {
         if (entries.length > 1) this.#batches.set(id, { dir: outDir, left: entries.length, keep: false });
         if (entries.length > 1) for (const e of entries) this.#o.onNote?.(e.spec.instance, `in slurm job ${id} with ${entries.length - 1} other stage(s)`);
         // Ctrl-C during sbatch: the job exists now, so cancel it straight away.
-        if (aborted()) { this.#outstanding.delete(id); await this.#run("scancel", [id]); throw new Error("interrupted"); }
+        if (aborted()) { this.#outstanding.delete(id); await this.#run("scancel", [id]); throw new Interrupted({}); }
         return id;
       }
       const msg = sbatchError(r);
@@ -232,7 +233,7 @@ export class SlurmExecutor implements RemoteExecutor {
       const wait = backoffMs(this.#o.backoffMs, attempt);
       for (const e of entries) this.#o.onNote?.(e.spec.instance, `sbatch failed (${msg}); retrying in ${Math.round(wait / 1000)} s`);
       await sleep(wait, signal);
-      if (aborted()) throw new Error("interrupted");
+      if (aborted()) throw new Interrupted({});
     }
   }
 
@@ -248,7 +249,7 @@ export class SlurmExecutor implements RemoteExecutor {
           this.#outstanding.delete(jobId);
           void this.#run("scancel", [jobId]).finally(() => this.#state(spec, jobId, attempt, "CANCELLED", "cancelled by lcl (driver interrupted)").catch(() => {}));
         }
-        reject(new Error("interrupted"));
+        reject(new Interrupted({}));
       };
       const w: Watch = {
         jobId, spec, attempt, submittedAt, state: "PENDING", reason: "", hooks,

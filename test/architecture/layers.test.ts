@@ -4,11 +4,8 @@ import { describe, expect, it } from "vitest";
 import { importGraph, importsOf, type Edge } from "./import-graph.js";
 
 /**
- * The layering ARCHITECTURE.md draws, checked on every `npm test` so it cannot drift back:
- *
- *   cli ──► report ──► engine ◄── sdk ◄── stages
- *                        ▲                  │
- *                        └─ engine/contract ◄┘ science (model, neural, metrics, analysis, data, compute, texture, viz)
+ * The layering ARCHITECTURE.md draws, checked on every `npm test` so it cannot drift back
+ * (cli → report → engine ← sdk ← stages → science → engine/contract):
  *
  * - the engine knows no neuroscience and no front end: it imports nothing from the science
  *   libraries, report, cli, sdk or stages;

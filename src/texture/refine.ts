@@ -1,6 +1,6 @@
 import { fft2, modulus, realPart, imagPart, toComplex } from "./fft2.js";
 import { buildPyramid, expand, masks, shrink, upsampleComplex, type Pyramid } from "./pyramid.js";
-import { moments, neighbourhoodAt, phaseDoubledParent, type PsStatistics, statisticsOfPyramid } from "./statistics.js";
+import { moments, neighbourhoodAt, phaseDoubledParent, type PsStatistics, statisticsOfPyramid, statisticsSnr } from "./statistics.js";
 
 /**
  * Gradient refinement of the band statistics that iterative projection leaves at 8–16 dB
@@ -166,14 +166,20 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
 
 const dot = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!; return s; };
 
+/** Lowest per-group SNR (dB) of `got` against the target. */
+export const minSnr = (t: PsStatistics, got: PsStatistics) => Math.min(...Object.values(statisticsSnr(t, got)));
+
 /**
- * `steps` of L-BFGS (memory 8; Nocedal & Wright alg. 7.4) on the loss, with a backtracking step
- * (first try 1, the quasi-Newton step), restarted from the gradient when a direction fails; then
- * the pixel range is imposed by clipping (the loss has already pushed pixels into it). `onStep`
- * sees the statistics after every accepted step.
+ * At most `steps` of L-BFGS (memory 8; Nocedal & Wright alg. 7.4) on the loss, with a backtracking
+ * step (first try 1, the quasi-Newton step), restarted from the gradient when a direction fails;
+ * then the pixel range is imposed by clipping (the loss has already pushed pixels into it).
+ * Stops early once every group's SNR is ≥ `stopSnr` dB (the steps after that only polish groups
+ * already past the bar, and most of the time went there). `onStep` sees the statistics after every
+ * accepted step.
  */
-export function refine(x0: Float64Array, n: number, t: PsStatistics, S: number, K: number, na: number, steps: number, onStep?: (stats: PsStatistics) => void): Float64Array {
+export function refine(x0: Float64Array, n: number, t: PsStatistics, S: number, K: number, na: number, steps: number, onStep?: (stats: PsStatistics) => void, stopSnr = Infinity): Float64Array {
   let x = x0, cur = bandLossGradient(x, n, t, S, K, na), restarted = false;
+  if (minSnr(t, cur.stats) >= stopSnr) steps = 0;
   const mem: { s: Float64Array; y: Float64Array; rho: number }[] = [];
   let scale = 1 / Math.sqrt(Math.max(dot(cur.grad, cur.grad), 1e-300)); // first step: a unit change along the gradient
   for (let it = 0; it < steps; it++) {
@@ -199,6 +205,7 @@ export function refine(x0: Float64Array, n: number, t: PsStatistics, S: number, 
     }
     restarted = false;
     onStep?.(cur.stats);
+    if (minSnr(t, cur.stats) >= stopSnr) break;
   }
   const lo = t.pixel[4]!, hi = t.pixel[5]!;
   return x.map((v) => Math.min(hi, Math.max(lo, v)));

@@ -22,6 +22,8 @@ export interface SynthesisOptions {
   readonly iterations?: number;
   /** Then L-BFGS steps on all groups' relative errors (default 80, see refine.ts): every group to ≥ 20 dB on 64-px textures. */
   readonly refinements?: number;
+  /** Refinement stops once every group's SNR is ≥ this many dB (default 25: 5 dB above issue 19's 20 dB bar, kept after the final range clip); Infinity = always all `refinements` steps. */
+  readonly stopSnr?: number;
 }
 export interface SynthesisResult { readonly image: Float64Array; readonly snr: Record<StatisticGroup, number>; readonly history: Record<StatisticGroup, number>[] }
 
@@ -200,9 +202,11 @@ function project(x: Float64Array, n: number, t: PsStatistics, S: number, K: numb
   return y.map((v) => Math.min(max!, Math.max(min!, v)));
 }
 
+export const DEFAULT_STOP_SNR = 25;
+
 /** Synthesize an n×n texture with the target's statistics from seeded Gaussian noise. */
 export function synthesizeTexture(target: PsStatistics, n: number, rng: Rng, opts: SynthesisOptions = {}): SynthesisResult {
-  const S = opts.scales ?? 4, K = opts.orientations ?? 4, na = opts.neighbourhood ?? 7, iterations = opts.iterations ?? 15, refinements = opts.refinements ?? 80;
+  const S = opts.scales ?? 4, K = opts.orientations ?? 4, na = opts.neighbourhood ?? 7, iterations = opts.iterations ?? 15, refinements = opts.refinements ?? 80, stopSnr = opts.stopSnr ?? DEFAULT_STOP_SNR;
   const [mean, variance] = target.pixel as unknown as number[];
   let x: Float64Array = Float64Array.from({ length: n * n }, () => mean! + Math.sqrt(variance!) * rng.normal());
   const history: Record<StatisticGroup, number>[] = [];
@@ -211,7 +215,7 @@ export function synthesizeTexture(target: PsStatistics, n: number, rng: Rng, opt
     history.push(statisticsSnr(target, textureStatistics(x, n, { scales: S, orientations: K, neighbourhood: na })));
   }
   if (refinements > 0) {
-    x = refine(x, n, target, S, K, na, refinements, (st) => history.push(statisticsSnr(target, st)));
+    x = refine(x, n, target, S, K, na, refinements, (st) => history.push(statisticsSnr(target, st)), stopSnr);
     history.push(statisticsSnr(target, textureStatistics(x, n, { scales: S, orientations: K, neighbourhood: na }))); // after the final range clip
   }
   return { image: x, snr: history.at(-1) ?? statisticsSnr(target, textureStatistics(x, n, { scales: S, orientations: K, neighbourhood: na })), history };

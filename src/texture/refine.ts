@@ -1,6 +1,6 @@
 import { fft2, modulus, realPart, imagPart, toComplex } from "./fft2.js";
 import { buildPyramid, expand, masks, shrink, upsampleComplex, type Pyramid } from "./pyramid.js";
-import { moments, neighbourhoodAt, phaseDoubledParent, type PsStatistics, statisticsOfPyramid, statisticsSnr } from "./statistics.js";
+import { centred, moments, neighbourhoodAt, phaseDoubledParent, type PsStatistics, statisticsOfPyramid, statisticsSnr } from "./statistics.js";
 
 /**
  * Gradient refinement of the band statistics that iterative projection leaves at 8–16 dB
@@ -16,7 +16,7 @@ export const REFINED_GROUPS = ["pixel", "lowpassMoments", "lowpassAutocorr", "ma
 export function bandAdjoint(grads: Float64Array[][], n: number, K: number, lowpass?: Float64Array[]): Float64Array {
   const S = grads.length;
   // coarse to fine: accumulate each scale's band (and low-pass image) contributions in its spectrum, then carry the sum up through shrinkᴴ = expand/16 and the low-pass mask
-  const lowSpec = (s: number) => { const m = n >> s, G = fft2(m).forward(toComplex(lowpass![s]!)); for (let i = 0; i < G.length; i++) G[i] = G[i]! / (m * m); return G; };
+  const lowSpec = (s: number) => { const m = n >> s, G = fft2(m).forwardReal(lowpass![s]!); for (let i = 0; i < G.length; i++) G[i] = G[i]! / (m * m); return G; };
   let acc: Float64Array | undefined = lowpass ? lowSpec(S) : undefined;
   for (let s = S - 1; s >= 0; s--) {
     const m = n >> s, mk = masks(m, K), f = fft2(m), spec = lowpass ? lowSpec(s) : new Float64Array(2 * m * m);
@@ -42,15 +42,15 @@ export function bandAdjoint(grads: Float64Array[][], n: number, K: number, lowpa
  * of c with the error kernel e, i.e. IFFT(C · 2 Re E).
  */
 function addAutocorrGrad(g: Float64Array, c: Float64Array, m: number, k: number, ac: ArrayLike<number>, target: ArrayLike<number>, off: number, w: number) {
-  const h = (k - 1) / 2, N = m * m, e = new Float64Array(2 * N);
+  const h = (k - 1) / 2, N = m * m, e = new Float64Array(N);
   for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) {
     const j = off + (dy + h) * k + dx + h;
-    e[2 * (((dy + m) % m) * m + ((dx + m) % m))] = (2 * w * (ac[j]! - target[j]!)) / N;
+    e[((dy + m) % m) * m + ((dx + m) % m)] = (2 * w * (ac[j]! - target[j]!)) / N;
   }
-  const f = fft2(m), E = f.forward(e), C = f.forward(toComplex(c));
+  const f = fft2(m), E = f.forwardReal(e), C = f.forwardReal(c);
   for (let i = 0; i < N; i++) { const r = 2 * E[2 * i]!; C[2 * i] = C[2 * i]! * r; C[2 * i + 1] = C[2 * i + 1]! * r; }
-  const out = f.inverse(C);
-  for (let i = 0; i < N; i++) g[i] = g[i]! + out[2 * i]!;
+  const out = f.inverseReal(C);
+  for (let i = 0; i < N; i++) g[i] = g[i]! + out[i]!;
 }
 
 /** Add to g the gradient of Σ w_j (moment_j(x) − t_j)² for the requested moments of x: mean, variance, skewness, kurtosis (each weight 0 to leave it out). */
@@ -81,7 +81,7 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
   const parentGrads = p.bands.map((bs) => bs.map((z) => new Float64Array(z.length)));
   const grads = p.bands.map((bs, s) => {
     const m = n >> s, N = m * m, k = neighbourhoodAt(na, m);
-    const mags = bs.map(modulus), c = mags.map((a) => { let mu = 0; for (const v of a) mu += v; mu /= N; return a.map((v) => v - mu); });
+    const c = bs.map((z) => centred(modulus(z)));
     const dc = bs.map(() => new Float64Array(N)), dre = bs.map(() => new Float64Array(N)), dmag = bs.map(() => 0);
     for (let a = 0; a < K; a++) {
       // magnitude mean
@@ -98,7 +98,7 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
     }
     if (s + 1 < S) {
       const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));
-      const pm = parents.map((z) => { const a = modulus(z); let mu = 0; for (const v of a) mu += v; mu /= N; return a.map((v) => v - mu); });
+      const pm = parents.map((z) => centred(modulus(z)));
       const pr = parents.flatMap((z) => [realPart(z), imagPart(z)]);
       const dpm = parents.map(() => new Float64Array(N)), dpr = pr.map(() => new Float64Array(N)), re = bs.map(realPart);
       for (let a = 0; a < K; a++) {
@@ -154,9 +154,9 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
   const grad = bandAdjoint(grads, n, K, lowGrads), px = moments(x);
   { // the high-pass residual's variance (last entry of magnitudeMeans); the high-pass filter is real and symmetric, so self-adjoint
     const hp = p.highpass, hm = moments(hp), e = 2 * w.magnitudeMeans * (hm.variance - t.magnitudeMeans[S * K]!), top = masks(n, K);
-    const G = fft2(n).forward(toComplex(hp.map((v) => (e * 2 * (v - hm.mean)) / hp.length)));
+    const G = fft2(n).forwardReal(hp.map((v) => (e * 2 * (v - hm.mean)) / hp.length));
     for (let i = 0; i < n * n; i++) { G[2 * i] = G[2 * i]! * top.hi0[i]!; G[2 * i + 1] = G[2 * i + 1]! * top.hi0[i]!; }
-    const back = realPart(fft2(n).inverse(G));
+    const back = fft2(n).inverseReal(G);
     for (let i = 0; i < grad.length; i++) grad[i] = grad[i]! + back[i]!;
   }
   for (let i = 0; i < x.length; i++) { const o = x[i]! > hi ? x[i]! - hi : x[i]! < lo ? x[i]! - lo : 0; grad[i] = grad[i]! + 2 * w.pixel * o; }

@@ -64,22 +64,28 @@ export function centralAutocorr(x: ArrayLike<number>, m: number, na: number): Fl
   let mean = 0;
   for (let i = 0; i < x.length; i++) mean += x[i]!;
   mean /= x.length;
-  const c = new Float64Array(2 * x.length);
-  for (let i = 0; i < x.length; i++) c[2 * i] = x[i]! - mean;
-  const f = fft2(m), X = f.forward(c);
+  const c = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) c[i] = x[i]! - mean;
+  const f = fft2(m), X = f.forwardReal(c);
   for (let i = 0; i < m * m; i++) { X[2 * i] = X[2 * i]! ** 2 + X[2 * i + 1]! ** 2; X[2 * i + 1] = 0; }
-  const ac = f.inverse(X), h = (na - 1) / 2, out = new Float64Array(na * na);
-  for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) out[(dy + h) * na + dx + h] = ac[2 * (((dy + m) % m) * m + ((dx + m) % m))]! / (m * m);
+  const ac = f.inverseReal(X), h = (na - 1) / 2, out = new Float64Array(na * na);
+  for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) out[(dy + h) * na + dx + h] = ac[((dy + m) % m) * m + ((dx + m) % m)]! / (m * m);
   return out;
 }
 
 const magnitude = modulus;
-const centred = (x: Float64Array) => { let m = 0; for (let i = 0; i < x.length; i++) m += x[i]!; m /= x.length; const out = new Float64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = x[i]! - m; return out; };
+/** x minus its mean, as a new array. */
+export const centred = (x: Float64Array) => { let m = 0; for (let i = 0; i < x.length; i++) m += x[i]!; m /= x.length; const out = new Float64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = x[i]! - m; return out; };
 const covariance = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!; return s / a.length; };
 
-/** The coarser scale's band, upsampled to this scale and phase-doubled (z²/|z|: doubled phase, same magnitude), so its phase can correlate with this scale's. */
+const doubled = new WeakMap<Float64Array, Float64Array>();
+
+/** The coarser scale's band, upsampled to this scale and phase-doubled (z²/|z|: doubled phase, same magnitude), so its phase can correlate with this scale's. Remembered per parent array, like `upsampleComplex`: do not modify the result. */
 export function phaseDoubledParent(parent: Float64Array, m: number): Float64Array {
+  const hit = doubled.get(parent);
+  if (hit && hit.length === 2 * m * m) return hit;
   const up = upsampleComplex(parent, m / 2), out = new Float64Array(up.length);
+  doubled.set(parent, out);
   for (let i = 0; i < up.length / 2; i++) {
     const re = up[2 * i]!, im = up[2 * i + 1]!, r = Math.sqrt(re * re + im * im);
     if (r > 0) { out[2 * i] = (re * re - im * im) / r; out[2 * i + 1] = (2 * re * im) / r; }

@@ -66,6 +66,20 @@ function addMomentGrad(g: Float64Array, x: Float64Array, got: { mean: number; va
   }
 }
 
+/**
+ * Gradient of Σ_ab E_ab Σ_i X_a[i] Y_b[i] (E row-major, |X|×|Y|): gX_a += Σ_b E_ab Y_b and, when
+ * given, gY_b += Σ_a E_ab X_a — in one pass over the pixels rather than one per pair.
+ */
+function addCrossGradients(E: Float64Array, X: readonly Float64Array[], Y: readonly Float64Array[], gX: Float64Array[], gY?: Float64Array[]) {
+  const A = X.length, B = Y.length, N = X[0]!.length, x = new Float64Array(A), y = new Float64Array(B);
+  for (let i = 0; i < N; i++) {
+    for (let a = 0; a < A; a++) x[a] = X[a]![i]!;
+    for (let b = 0; b < B; b++) y[b] = Y[b]![i]!;
+    for (let a = 0; a < A; a++) { let s = 0; const o = a * B; for (let b = 0; b < B; b++) s += E[o + b]! * y[b]!; gX[a]![i] = gX[a]![i]! + s; }
+    if (gY) for (let b = 0; b < B; b++) { let s = 0; for (let a = 0; a < A; a++) s += E[a * B + b]! * x[a]!; gY[b]![i] = gY[b]![i]! + s; }
+  }
+}
+
 const sumSq = (a: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! ** 2; return s; };
 
 /** The refined groups' loss, and its gradient with respect to the image. */
@@ -89,28 +103,22 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
       // auto-correlation: ac_d = (1/N) Σ_i c_i c_{i+d}
       const g = dc[a]!;
       addAutocorrGrad(g, c[a]!, m, k, st.magnitudeAutocorr, t.magnitudeAutocorr, acOff + a * k * k, w.magnitudeAutocorr);
-      // cross-orientation covariance
-      for (let b = 0; b < K; b++) {
-        const e = (2 * w.magnitudeCrossOrientation * ((st.magnitudeCrossOrientation[s * K * K + a * K + b]! - t.magnitudeCrossOrientation[s * K * K + a * K + b]!) + (st.magnitudeCrossOrientation[s * K * K + b * K + a]! - t.magnitudeCrossOrientation[s * K * K + b * K + a]!))) / N;
-        const cb = c[b]!;
-        for (let i = 0; i < N; i++) g[i] = g[i]! + e * cb[i]!;
-      }
+    }
+    { // cross-orientation covariance: c_a appears on both sides, so e_ab gathers the (a, b) and (b, a) errors
+      const e = new Float64Array(K * K), o = s * K * K;
+      for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) e[a * K + b] = (2 * w.magnitudeCrossOrientation * ((st.magnitudeCrossOrientation[o + a * K + b]! - t.magnitudeCrossOrientation[o + a * K + b]!) + (st.magnitudeCrossOrientation[o + b * K + a]! - t.magnitudeCrossOrientation[o + b * K + a]!))) / N;
+      addCrossGradients(e, c, c, dc);
     }
     if (s + 1 < S) {
       const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));
       const pm = parents.map((z) => centred(modulus(z)));
       const pr = parents.flatMap((z) => [realPart(z), imagPart(z)]);
       const dpm = parents.map(() => new Float64Array(N)), dpr = pr.map(() => new Float64Array(N)), re = bs.map(realPart);
-      for (let a = 0; a < K; a++) {
-        for (let b = 0; b < K; b++) {
-          const e = (2 * w.magnitudeCrossScale * (st.magnitudeCrossScale[s * K * K + a * K + b]! - t.magnitudeCrossScale[s * K * K + a * K + b]!)) / N, pb = pm[b]!, g = dc[a]!, ca = c[a]!, gp = dpm[b]!;
-          for (let i = 0; i < N; i++) { g[i] = g[i]! + e * pb[i]!; gp[i] = gp[i]! + e * ca[i]!; }
-        }
-        for (let b = 0; b < 2 * K; b++) {
-          const e = (2 * w.realCrossScale * (st.realCrossScale[s * 2 * K * K + a * 2 * K + b]! - t.realCrossScale[s * 2 * K * K + a * 2 * K + b]!)) / N, pb = pr[b]!, g = dre[a]!, ra = re[a]!, gp = dpr[b]!;
-          for (let i = 0; i < N; i++) { g[i] = g[i]! + e * pb[i]!; gp[i] = gp[i]! + e * ra[i]!; }
-        }
-      }
+      const em = new Float64Array(K * K), er = new Float64Array(2 * K * K);
+      for (let j = 0; j < K * K; j++) em[j] = (2 * w.magnitudeCrossScale * (st.magnitudeCrossScale[s * K * K + j]! - t.magnitudeCrossScale[s * K * K + j]!)) / N;
+      for (let j = 0; j < 2 * K * K; j++) er[j] = (2 * w.realCrossScale * (st.realCrossScale[s * 2 * K * K + j]! - t.realCrossScale[s * 2 * K * K + j]!)) / N;
+      addCrossGradients(em, c, pm, dc, dpm);
+      addCrossGradients(er, re, pr, dre, dpr);
       // through the parents: P = u²/|u| of u = the coarser band upsampled; |P| = |u| (centred in the statistic)
       const h = m / 2, f = fft2(m);
       p.bands[s + 1]!.forEach((zc, b) => {

@@ -76,7 +76,19 @@ export function centralAutocorr(x: ArrayLike<number>, m: number, na: number): Fl
 const magnitude = modulus;
 /** x minus its mean, as a new array. */
 export const centred = (x: Float64Array) => { let m = 0; for (let i = 0; i < x.length; i++) m += x[i]!; m /= x.length; const out = new Float64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = x[i]! - m; return out; };
-const covariance = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!; return s / a.length; };
+/**
+ * Means of products of every X_a with every Y_b (out[a·|Y| + b]), in one pass over the pixels: each
+ * pixel's values are read once, not once per pair (the pairs' sums are the same, term by term).
+ */
+export function crossMeans(X: readonly Float64Array[], Y: readonly Float64Array[]): Float64Array {
+  const A = X.length, B = Y.length, N = X[0]!.length, acc = new Float64Array(A * B), y = new Float64Array(B);
+  for (let i = 0; i < N; i++) {
+    for (let b = 0; b < B; b++) y[b] = Y[b]![i]!;
+    for (let a = 0; a < A; a++) { const x = X[a]![i]!, o = a * B; for (let b = 0; b < B; b++) acc[o + b] = acc[o + b]! + x * y[b]!; }
+  }
+  for (let j = 0; j < acc.length; j++) acc[j] = acc[j]! / N;
+  return acc;
+}
 
 const doubled = new WeakMap<Float64Array, Float64Array>();
 
@@ -105,16 +117,16 @@ export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7
   const mags = p.bands.map((bs) => bs.map(magnitude));
   mags.forEach((ms, s) => {
     const m = p.n >> s, c = ms.map(centred);
-    for (const x of ms) magnitudeMeans.push(x.reduce((a, v) => a + v, 0) / x.length);
+    for (const x of ms) { let sum = 0; for (let i = 0; i < x.length; i++) sum += x[i]!; magnitudeMeans.push(sum / x.length); }
     for (const x of ms) magnitudeAutocorr.push(...centralAutocorr(x, m, neighbourhoodAt(na, m)));
-    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) magnitudeCrossOrientation.push(covariance(c[a]!, c[b]!));
+    magnitudeCrossOrientation.push(...crossMeans(c, c));
     if (s + 1 < S) {
       const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));
       const pm = parents.map((z) => centred(magnitude(z)));
-      for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) magnitudeCrossScale.push(covariance(c[a]!, pm[b]!));
+      magnitudeCrossScale.push(...crossMeans(c, pm));
       const real = p.bands[s]!.map(realPart);
       const pr = parents.flatMap((z) => [realPart(z), imagPart(z)]);
-      for (let a = 0; a < K; a++) for (let b = 0; b < 2 * K; b++) realCrossScale.push(covariance(real[a]!, pr[b]!));
+      realCrossScale.push(...crossMeans(real, pr));
     }
   });
   magnitudeMeans.push(moments(p.highpass).variance);

@@ -1,6 +1,6 @@
 import { fft2, modulus, realPart, imagPart, toComplex } from "./fft2.js";
 import { buildPyramid, expand, masks, shrink, upsampleComplex, type Pyramid } from "./pyramid.js";
-import { centred, moments, neighbourhoodAt, phaseDoubledParent, type PsStatistics, statisticsOfPyramid, statisticsSnr } from "./statistics.js";
+import { type AutocorrSpectra, centred, moments, neighbourhoodAt, phaseDoubledParent, type PsStatistics, statisticsOfPyramid, statisticsSnr } from "./statistics.js";
 
 /**
  * Gradient refinement of the band statistics that iterative projection leaves at 8–16 dB
@@ -39,15 +39,15 @@ export function bandAdjoint(grads: Float64Array[][], n: number, K: number, lowpa
 /**
  * Add to g the gradient of w·Σ_d (ac_d − t_d)² with respect to c, ac_d = (1/N) Σ_i c_i c_{i+d} over
  * the central k×k lags (circular): Σ_d e_d (c_{i+d} + c_{i−d}), a correlation plus a convolution
- * of c with the error kernel e, i.e. IFFT(C · 2 Re E).
+ * of c with the error kernel e, i.e. IFFT(C · 2 Re E), C = FFT(c) (the statistics computed it).
  */
-function addAutocorrGrad(g: Float64Array, c: Float64Array, m: number, k: number, ac: ArrayLike<number>, target: ArrayLike<number>, off: number, w: number) {
+function addAutocorrGrad(g: Float64Array, C: Float64Array, m: number, k: number, ac: ArrayLike<number>, target: ArrayLike<number>, off: number, w: number) {
   const h = (k - 1) / 2, N = m * m, e = new Float64Array(N);
   for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) {
     const j = off + (dy + h) * k + dx + h;
     e[((dy + m) % m) * m + ((dx + m) % m)] = (2 * w * (ac[j]! - target[j]!)) / N;
   }
-  const f = fft2(m), E = f.forwardReal(e), C = f.forwardReal(c);
+  const f = fft2(m), E = f.forwardReal(e);
   for (let i = 0; i < N; i++) { const r = 2 * E[2 * i]!; C[2 * i] = C[2 * i]! * r; C[2 * i + 1] = C[2 * i + 1]! * r; }
   const out = f.inverseReal(C);
   for (let i = 0; i < N; i++) g[i] = g[i]! + out[i]!;
@@ -84,7 +84,8 @@ const sumSq = (a: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.lengt
 
 /** The refined groups' loss, and its gradient with respect to the image. */
 export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S: number, K: number, na: number): { loss: number; grad: Float64Array; stats: PsStatistics } {
-  const p: Pyramid = buildPyramid(x, n, { scales: S, orientations: K }), st = statisticsOfPyramid(p, x, na);
+  const spectra: AutocorrSpectra = { lowpass: [], magnitude: [] };
+  const p: Pyramid = buildPyramid(x, n, { scales: S, orientations: K }), st = statisticsOfPyramid(p, x, na, spectra);
   const w = Object.fromEntries(REFINED_GROUPS.map((g) => [g, 1 / Math.max(sumSq(t[g]), 1e-30)])) as Record<(typeof REFINED_GROUPS)[number], number>;
   let loss = 0;
   for (const g of REFINED_GROUPS) { let e = 0; t[g].forEach((v, i) => { if (g !== "pixel" || i < 4) e += (st[g][i]! - v) ** 2; }); loss += w[g] * e; }
@@ -102,7 +103,7 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
       dmag[a] = (2 * w.magnitudeMeans * (st.magnitudeMeans[s * K + a]! - t.magnitudeMeans[s * K + a]!)) / N;
       // auto-correlation: ac_d = (1/N) Σ_i c_i c_{i+d}
       const g = dc[a]!;
-      addAutocorrGrad(g, c[a]!, m, k, st.magnitudeAutocorr, t.magnitudeAutocorr, acOff + a * k * k, w.magnitudeAutocorr);
+      addAutocorrGrad(g, spectra.magnitude[s]![a]!, m, k, st.magnitudeAutocorr, t.magnitudeAutocorr, acOff + a * k * k, w.magnitudeAutocorr);
     }
     { // cross-orientation covariance: c_a appears on both sides, so e_ab gathers the (a, b) and (b, a) errors
       const e = new Float64Array(K * K), o = s * K * K;
@@ -152,8 +153,8 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
   // low-pass images: skewness, kurtosis and central auto-correlation at each scale (variance is the auto-correlation's centre)
   let loOff = 0;
   const lowGrads = p.lowpassImages.map((lo, s) => {
-    const m = n >> s, k = neighbourhoodAt(na, m), mo = moments(lo), g = new Float64Array(m * m), c = lo.map((v) => v - mo.mean);
-    addAutocorrGrad(g, c, m, k, st.lowpassAutocorr, t.lowpassAutocorr, loOff, w.lowpassAutocorr);
+    const m = n >> s, k = neighbourhoodAt(na, m), mo = moments(lo), g = new Float64Array(m * m);
+    addAutocorrGrad(g, spectra.lowpass[s]!, m, k, st.lowpassAutocorr, t.lowpassAutocorr, loOff, w.lowpassAutocorr);
     loOff += k * k;
     let gm = 0; for (const v of g) gm += v; gm /= g.length; for (let i = 0; i < g.length; i++) g[i] = g[i]! - gm; // c = lo − mean(lo)
     addMomentGrad(g, lo, mo, { mean: 0, variance: 0, skewness: t.lowpassMoments[2 * s]!, kurtosis: t.lowpassMoments[2 * s + 1]! }, { mean: 0, variance: 0, skewness: w.lowpassMoments, kurtosis: w.lowpassMoments });

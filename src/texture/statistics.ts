@@ -59,14 +59,19 @@ export function moments(x: ArrayLike<number>): { mean: number; variance: number;
   return { mean: m, variance: m2, skewness: m2 > 0 ? m3 / m2 ** 1.5 : 0, kurtosis: m2 > 0 ? m4 / (m2 * m2) : 3, min, max };
 }
 
-/** Central na×na of the circular autocorrelation of a real m×m image with its mean removed, row-major, lag (0, 0) in the middle. */
-export function centralAutocorr(x: ArrayLike<number>, m: number, na: number): Float64Array {
+/**
+ * Central na×na of the circular autocorrelation of a real m×m image with its mean removed,
+ * row-major, lag (0, 0) in the middle. `keep` receives the spectrum of the centred image (the
+ * gradient of the statistic needs it too).
+ */
+export function centralAutocorr(x: ArrayLike<number>, m: number, na: number, keep?: (spectrum: Float64Array) => void): Float64Array {
   let mean = 0;
   for (let i = 0; i < x.length; i++) mean += x[i]!;
   mean /= x.length;
   const c = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) c[i] = x[i]! - mean;
   const f = fft2(m), X = f.forwardReal(c);
+  keep?.(X.slice());
   for (let i = 0; i < m * m; i++) { X[2 * i] = X[2 * i]! ** 2 + X[2 * i + 1]! ** 2; X[2 * i + 1] = 0; }
   const ac = f.inverseReal(X), h = (na - 1) / 2, out = new Float64Array(na * na);
   for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) out[(dy + h) * na + dx + h] = ac[((dy + m) % m) * m + ((dx + m) % m)]! / (m * m);
@@ -105,20 +110,23 @@ export function phaseDoubledParent(parent: Float64Array, m: number): Float64Arra
   return out;
 }
 
-export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7): PsStatistics {
+/** Spectra of the centred low-pass images [s] and band magnitudes [s][k] that `statisticsOfPyramid` transforms anyway, for the gradient (refine.ts). */
+export interface AutocorrSpectra { readonly lowpass: Float64Array[]; readonly magnitude: Float64Array[][] }
+
+export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7, spectra?: AutocorrSpectra): PsStatistics {
   const S = p.scales, K = p.orientations, px = moments(image);
   const lowpassMoments: number[] = [], lowpassAutocorr: number[] = [], magnitudeMeans: number[] = [], magnitudeAutocorr: number[] = [];
   const magnitudeCrossOrientation: number[] = [], magnitudeCrossScale: number[] = [], realCrossScale: number[] = [];
   p.lowpassImages.forEach((lo, s) => {
     const m = p.n >> s, mo = moments(lo);
     lowpassMoments.push(mo.skewness, mo.kurtosis);
-    lowpassAutocorr.push(...centralAutocorr(lo, m, neighbourhoodAt(na, m)));
+    lowpassAutocorr.push(...centralAutocorr(lo, m, neighbourhoodAt(na, m), spectra && ((X) => { spectra.lowpass[s] = X; })));
   });
   const mags = p.bands.map((bs) => bs.map(magnitude));
   mags.forEach((ms, s) => {
     const m = p.n >> s, c = ms.map(centred);
     for (const x of ms) { let sum = 0; for (let i = 0; i < x.length; i++) sum += x[i]!; magnitudeMeans.push(sum / x.length); }
-    for (const x of ms) magnitudeAutocorr.push(...centralAutocorr(x, m, neighbourhoodAt(na, m)));
+    ms.forEach((x, k) => magnitudeAutocorr.push(...centralAutocorr(x, m, neighbourhoodAt(na, m), spectra && ((X) => { (spectra.magnitude[s] ??= [])[k] = X; }))));
     magnitudeCrossOrientation.push(...crossMeans(c, c));
     if (s + 1 < S) {
       const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));

@@ -66,18 +66,22 @@ function addMomentGrad(g: Float64Array, x: Float64Array, got: { mean: number; va
   }
 }
 
-/**
- * Gradient of Σ_ab E_ab Σ_i X_a[i] Y_b[i] (E row-major, |X|×|Y|): gX_a += Σ_b E_ab Y_b and, when
- * given, gY_b += Σ_a E_ab X_a — in one pass over the pixels rather than one per pair.
- */
-function addCrossGradients(E: Float64Array, X: readonly Float64Array[], Y: readonly Float64Array[], gX: Float64Array[], gY?: Float64Array[]) {
-  const A = X.length, B = Y.length, N = X[0]!.length, x = new Float64Array(A), y = new Float64Array(B);
-  for (let i = 0; i < N; i++) {
-    for (let a = 0; a < A; a++) x[a] = X[a]![i]!;
-    for (let b = 0; b < B; b++) y[b] = Y[b]![i]!;
-    for (let a = 0; a < A; a++) { let s = 0; const o = a * B; for (let b = 0; b < B; b++) s += E[o + b]! * y[b]!; gX[a]![i] = gX[a]![i]! + s; }
-    if (gY) for (let b = 0; b < B; b++) { let s = 0; for (let a = 0; a < A; a++) s += E[a * B + b]! * x[a]!; gY[b]![i] = gY[b]![i]! + s; }
+/** g += Σ_j w_j V_j over whole arrays, four terms per pass (g is read and written once per four). */
+function addCombination(g: Float64Array, w: ArrayLike<number>, V: readonly Float64Array[]) {
+  const N = g.length;
+  let j = 0;
+  for (; j + 4 <= V.length; j += 4) {
+    const v0 = V[j]!, v1 = V[j + 1]!, v2 = V[j + 2]!, v3 = V[j + 3]!, w0 = w[j]!, w1 = w[j + 1]!, w2 = w[j + 2]!, w3 = w[j + 3]!;
+    for (let i = 0; i < N; i++) g[i] = g[i]! + w0 * v0[i]! + w1 * v1[i]! + w2 * v2[i]! + w3 * v3[i]!;
   }
+  for (; j < V.length; j++) { const v = V[j]!, wj = w[j]!; for (let i = 0; i < N; i++) g[i] = g[i]! + wj * v[i]!; }
+}
+
+/** Gradient of Σ_ab E_ab Σ_i X_a[i] Y_b[i] (E row-major, |X|×|Y|): gX_a += Σ_b E_ab Y_b and, when given, gY_b += Σ_a E_ab X_a. */
+function addCrossGradients(E: Float64Array, X: readonly Float64Array[], Y: readonly Float64Array[], gX: Float64Array[], gY?: Float64Array[]) {
+  const A = X.length, B = Y.length;
+  for (let a = 0; a < A; a++) addCombination(gX[a]!, E.subarray(a * B, (a + 1) * B), Y);
+  if (gY) for (let b = 0; b < B; b++) addCombination(gY[b]!, Array.from({ length: A }, (_, a) => E[a * B + b]!), X);
 }
 
 const sumSq = (a: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! ** 2; return s; };

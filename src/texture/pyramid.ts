@@ -1,4 +1,4 @@
-import { fft2, realPart, toComplex } from "./fft2.js";
+import { fft2, realPart } from "./fft2.js";
 
 /**
  * Complex steerable pyramid (Simoncelli & Freeman 1995; the complex form Portilla & Simoncelli

@@ -1,6 +1,6 @@
-import { fft2, modulus, realPart, imagPart, toComplex } from "./fft2.js";
+import { fft2, realPart } from "./fft2.js";
 import { buildPyramid, expand, masks, shrink, upsampleComplex, type Pyramid } from "./pyramid.js";
-import { type AutocorrSpectra, centred, moments, neighbourhoodAt, phaseDoubledParent, type PsStatistics, statisticsOfPyramid, statisticsSnr } from "./statistics.js";
+import { emptyIntermediates, moments, neighbourhoodAt, type PsStatistics, statisticsOfPyramid, statisticsSnr } from "./statistics.js";
 
 /**
  * Gradient refinement of the band statistics that iterative projection leaves at 8–16 dB
@@ -88,7 +88,7 @@ const sumSq = (a: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.lengt
 
 /** The refined groups' loss, and its gradient with respect to the image. */
 export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S: number, K: number, na: number): { loss: number; grad: Float64Array; stats: PsStatistics } {
-  const spectra: AutocorrSpectra = { lowpass: [], magnitude: [] };
+  const spectra = emptyIntermediates();
   const p: Pyramid = buildPyramid(x, n, { scales: S, orientations: K }), st = statisticsOfPyramid(p, x, na, spectra);
   const w = Object.fromEntries(REFINED_GROUPS.map((g) => [g, 1 / Math.max(sumSq(t[g]), 1e-30)])) as Record<(typeof REFINED_GROUPS)[number], number>;
   let loss = 0;
@@ -100,7 +100,7 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
   const parentGrads = p.bands.map((bs) => bs.map((z) => new Float64Array(z.length)));
   const grads = p.bands.map((bs, s) => {
     const m = n >> s, N = m * m, k = neighbourhoodAt(na, m);
-    const c = bs.map((z) => centred(modulus(z)));
+    const c = spectra.centredMagnitudes[s]!;
     const dc = bs.map(() => new Float64Array(N)), dre = bs.map(() => new Float64Array(N)), dmag = bs.map(() => 0);
     for (let a = 0; a < K; a++) {
       // magnitude mean
@@ -115,10 +115,8 @@ export function bandLossGradient(x: Float64Array, n: number, t: PsStatistics, S:
       addCrossGradients(e, c, c, dc);
     }
     if (s + 1 < S) {
-      const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));
-      const pm = parents.map((z) => centred(modulus(z)));
-      const pr = parents.flatMap((z) => [realPart(z), imagPart(z)]);
-      const dpm = parents.map(() => new Float64Array(N)), dpr = pr.map(() => new Float64Array(N)), re = bs.map(realPart);
+      const pm = spectra.parentMagnitudes[s]!, pr = spectra.parentParts[s]!, re = spectra.realParts[s]!;
+      const dpm = pm.map(() => new Float64Array(N)), dpr = pr.map(() => new Float64Array(N));
       const em = new Float64Array(K * K), er = new Float64Array(2 * K * K);
       for (let j = 0; j < K * K; j++) em[j] = (2 * w.magnitudeCrossScale * (st.magnitudeCrossScale[s * K * K + j]! - t.magnitudeCrossScale[s * K * K + j]!)) / N;
       for (let j = 0; j < 2 * K * K; j++) er[j] = (2 * w.realCrossScale * (st.realCrossScale[s * 2 * K * K + j]! - t.realCrossScale[s * 2 * K * K + j]!)) / N;

@@ -1,4 +1,4 @@
-import { fft2, imagPart, modulus, realPart, toComplex } from "./fft2.js";
+import { fft2, imagPart, modulus, realPart } from "./fft2.js";
 import { buildPyramid, upsampleComplex, type Pyramid } from "./pyramid.js";
 
 /**
@@ -117,10 +117,20 @@ export function phaseDoubledParent(parent: Float64Array, m: number): Float64Arra
   return out;
 }
 
-/** Spectra of the centred low-pass images [s] and band magnitudes [s][k] that `statisticsOfPyramid` transforms anyway, for the gradient (refine.ts). */
-export interface AutocorrSpectra { readonly lowpass: Float64Array[]; readonly magnitude: Float64Array[][] }
+/**
+ * What `statisticsOfPyramid` computes on the way and the gradient (refine.ts) needs again, per
+ * scale s: spectra of the centred low-pass images and band magnitudes, the centred magnitudes and
+ * real parts of the bands, and of the phase-doubled parents their centred magnitudes and real and
+ * imaginary parts (interleaved per parent: re₀, im₀, re₁, …). Read-only.
+ */
+export interface StatisticsIntermediates {
+  readonly lowpass: Float64Array[]; readonly magnitude: Float64Array[][];
+  readonly centredMagnitudes: Float64Array[][]; readonly realParts: Float64Array[][];
+  readonly parentMagnitudes: Float64Array[][]; readonly parentParts: Float64Array[][];
+}
+export const emptyIntermediates = (): StatisticsIntermediates => ({ lowpass: [], magnitude: [], centredMagnitudes: [], realParts: [], parentMagnitudes: [], parentParts: [] });
 
-export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7, spectra?: AutocorrSpectra): PsStatistics {
+export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7, spectra?: StatisticsIntermediates): PsStatistics {
   const S = p.scales, K = p.orientations, px = moments(image);
   const lowpassMoments: number[] = [], lowpassAutocorr: number[] = [], magnitudeMeans: number[] = [], magnitudeAutocorr: number[] = [];
   const magnitudeCrossOrientation: number[] = [], magnitudeCrossScale: number[] = [], realCrossScale: number[] = [];
@@ -132,15 +142,18 @@ export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7
   const mags = p.bands.map((bs) => bs.map(magnitude));
   mags.forEach((ms, s) => {
     const m = p.n >> s, c = ms.map(centred);
+    if (spectra) spectra.centredMagnitudes[s] = c;
     for (const x of ms) { let sum = 0; for (let i = 0; i < x.length; i++) sum += x[i]!; magnitudeMeans.push(sum / x.length); }
     ms.forEach((x, k) => magnitudeAutocorr.push(...centralAutocorr(x, m, neighbourhoodAt(na, m), spectra && ((X) => { (spectra.magnitude[s] ??= [])[k] = X; }))));
     magnitudeCrossOrientation.push(...crossMeans(c, c));
     if (s + 1 < S) {
       const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));
       const pm = parents.map((z) => centred(magnitude(z)));
+      if (spectra) spectra.parentMagnitudes[s] = pm;
       magnitudeCrossScale.push(...crossMeans(c, pm));
       const real = p.bands[s]!.map(realPart);
       const pr = parents.flatMap((z) => [realPart(z), imagPart(z)]);
+      if (spectra) { spectra.realParts[s] = real; spectra.parentParts[s] = pr; }
       realCrossScale.push(...crossMeans(real, pr));
     }
   });

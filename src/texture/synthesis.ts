@@ -1,5 +1,5 @@
 import type { Rng } from "../sdk/rng.js";
-import { fft2, imagPart, modulus, realPart, toComplex } from "./fft2.js";
+import { fft2, imagPart, modulus, realPart } from "./fft2.js";
 import { buildPyramid, expand, masks, multiply, type Pyramid } from "./pyramid.js";
 import { refine } from "./refine.js";
 import { moments, neighbourhoodAt, type PsStatistics, STATISTIC_GROUPS, type StatisticGroup, statisticsSnr, statisticsOfPyramid, textureStatistics, phaseDoubledParent, centred } from "./statistics.js";

@@ -1,5 +1,5 @@
 import { defineStage, param, port, Schema } from "lcl";
-import { concat, selectFamilies, textureStimuli, type Image } from "../src/data/textures.js";
+import { concat, selectTextureFamilies, textureStimuli, type Image } from "../src/data/textures.js";
 import { recordingTables, STIMULI_ALL } from "../src/neural/recordings.js";
 import { tileGrid } from "../src/viz/grid.js";
 
@@ -19,6 +19,7 @@ export default defineStage({
     size: param.int({ default: 64, min: 16, max: 256, description: "stimulus side in pixels" }),
     region: param.int({ default: 160, min: 16, max: 2048, description: "side of the texture region each family's crops come from (> size, so samples differ)" }),
     per_image: param.int({ default: 2, min: 1, max: 10, description: "at most this many families from one photograph" }),
+    include: param.strings({ default: [], description: "use only photos whose id contains one of these (e.g. 'brick', 'mypaint-data-extras:'), as texture-synthesis; empty = all" }),
     prefer: param.strings({ default: ["brick", "grass", "gravel"], description: "photos whose id contains one of these are taken first as whole-texture families" }),
     contrast: param.number({ default: 0.3, min: 0.01, max: 1, description: "RMS contrast (SD / mean) of every stimulus, texture and noise alike; a pair that would clip is shown at a lower one, the same for both" }),
   }),
@@ -35,8 +36,7 @@ export default defineStage({
     const ids = t.getChild("id")!.toArray() as string[], w = t.getChild("width")!.toArray(), h = t.getChild("height")!.toArray(), lum = t.getChild("luminance")!;
     const images = new Map<string, Image>();
     ids.forEach((id, i) => images.set(id, { id, width: w[i]!, height: h[i]!, data: Float32Array.from((lum.get(i) as { toArray(): Float32Array }).toArray()) }));
-    const prefer = p.prefer.map((s) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i"));
-    const regions = selectFamilies([...images.values()], p.families, p.region, { prefer, perImage: p.per_image });
+    const regions = selectTextureFamilies([...images.values()], p.families, p.region, { include: p.include, prefer: p.prefer, perImage: p.per_image });
     const stim = textureStimuli(images, regions, p.samples, p.size, ctx.rng);
     // Each stimulus names its photograph, so stages can refuse stimuli from a front-end's training images.
     const sourceOf = new Map(regions.map((r) => [`${r.image}@${r.x},${r.y}`, r.image]));

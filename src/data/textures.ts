@@ -81,6 +81,22 @@ export function selectFamilies(images: readonly Image[], families: number, side:
   return candidates.slice(0, families);
 }
 
+/** The photos a texture set may draw on: those whose id contains one of `include` (every photo when it is empty). */
+export function includedPhotos(images: readonly Image[], include: readonly string[]): Image[] {
+  const kept = images.filter((im) => !include.length || include.some((s) => im.id.includes(s)));
+  if (!kept.length) throw new Error(`include: no photo id contains any of ${include.join(", ")}; ids look like '${images[0]?.id ?? "(no images)"}'`);
+  return kept;
+}
+
+/**
+ * The families every texture stage (syntheses and raw crops alike) takes: `selectFamilies` over
+ * the photos `include` admits, with `prefer` as case-insensitive substrings of the photo id.
+ */
+export function selectTextureFamilies(images: readonly Image[], families: number, side: number, opts: { include?: readonly string[]; prefer?: readonly string[]; perImage?: number } = {}): Region[] {
+  const prefer = (opts.prefer ?? []).map((s) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i"));
+  return selectFamilies(includedPhotos(images, opts.include ?? []), families, side, { prefer, perImage: opts.perImage });
+}
+
 /** Crop a size×size window at (x, y) of an image. */
 export function crop(img: Image, x: number, y: number, size: number): Float32Array {
   const out = new Float32Array(size * size);

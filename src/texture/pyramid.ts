@@ -1,4 +1,4 @@
-import { fft2, realPart, toComplex } from "./fft2.js";
+import { fft2, realPart } from "./fft2.js";
 
 /**
  * Complex steerable pyramid (Simoncelli & Freeman 1995; the complex form Portilla & Simoncelli
@@ -90,18 +90,18 @@ export function buildPyramid(img: ArrayLike<number>, n: number, opts: PyramidOpt
   if (img.length !== n * n) throw new Error(`buildPyramid: expected ${n}×${n} = ${n * n} pixels, got ${img.length}`);
   if (n >> S < 4) throw new Error(`buildPyramid: ${S} scales need an image of at least ${4 << S} px (the coarsest band would be ${n >> S} px); use fewer scales or a larger image`);
   if (K < 2 || K > 8) throw new Error(`buildPyramid: orientations must be 2–8, got ${K}`);
-  const top = masks(n, K), X = fft2(n).forward(toComplex(img));
-  const highpass = realPart(fft2(n).inverse(multiply(X, top.hi0)));
+  const top = masks(n, K), X = fft2(n).forwardReal(img);
+  const highpass = fft2(n).inverseReal(multiply(X, top.hi0));
   let lo = multiply(X, top.lo0), m = n;
   const bands: Float64Array[][] = [], lowpassImages: Float64Array[] = [];
   for (let s = 0; s < S; s++) {
     const mk = masks(m, K), f = fft2(m), hiSpec = multiply(lo, mk.hi);
-    lowpassImages.push(realPart(f.inverse(lo)));
+    lowpassImages.push(f.inverseReal(lo));
     bands.push(mk.oneSided.map((a) => f.inverse(multiply(hiSpec, a))));
     lo = shrink(multiply(lo, mk.lo), m);
     m /= 2;
   }
-  const lowpass = realPart(fft2(m).inverse(lo));
+  const lowpass = fft2(m).inverseReal(lo);
   lowpassImages.push(lowpass);
   return { n, scales: S, orientations: K, highpass, bands, lowpass, lowpassImages };
 }
@@ -109,22 +109,32 @@ export function buildPyramid(img: ArrayLike<number>, n: number, opts: PyramidOpt
 /** Synthesis: the image a pyramid came from (only the real parts of the complex bands are used). */
 export function reconstructPyramid(p: Pyramid): Float64Array {
   const K = p.orientations;
-  let m = p.n >> p.scales, lo = fft2(m).forward(toComplex(p.lowpass));
+  let m = p.n >> p.scales, lo = fft2(m).forwardReal(p.lowpass);
   for (let s = p.scales - 1; s >= 0; s--) {
     m *= 2;
     const mk = masks(m, K), f = fft2(m), spec = multiply(expand(lo, m), mk.lo);
     p.bands[s]!.forEach((band, k) => {
-      const b = f.forward(toComplex(realPart(band)));
+      const b = f.forwardReal(realPart(band));
       for (let i = 0; i < m * m; i++) { const w = mk.hi[i]! * mk.angle[k]![i]!; spec[2 * i] = spec[2 * i]! + b[2 * i]! * w; spec[2 * i + 1] = spec[2 * i + 1]! + b[2 * i + 1]! * w; }
     });
     lo = spec;
   }
-  const top = masks(p.n, K), spec = multiply(lo, top.lo0), H = fft2(p.n).forward(toComplex(p.highpass));
+  const top = masks(p.n, K), spec = multiply(lo, top.lo0), H = fft2(p.n).forwardReal(p.highpass);
   for (let i = 0; i < p.n * p.n; i++) { spec[2 * i] = spec[2 * i]! + H[2 * i]! * top.hi0[i]!; spec[2 * i + 1] = spec[2 * i + 1]! + H[2 * i + 1]! * top.hi0[i]!; }
-  return realPart(fft2(p.n).inverse(spec));
+  return fft2(p.n).inverseReal(spec);
 }
 
-/** Upsample a complex m×m band to 2m×2m by zero-padding its spectrum (band-limited interpolation; values keep their magnitude). */
+const upsampled = new WeakMap<Float64Array, Float64Array>();
+
+/**
+ * Upsample a complex m×m band to 2m×2m by zero-padding its spectrum (band-limited interpolation;
+ * values keep their magnitude). Remembered per band array (the statistics and their gradient both
+ * upsample every parent band of one pyramid), so the result must not be modified.
+ */
 export function upsampleComplex(z: Float64Array, m: number): Float64Array {
-  return fft2(2 * m).inverse(expand(fft2(m).forward(z), 2 * m));
+  const hit = upsampled.get(z);
+  if (hit && hit.length === 8 * m * m) return hit;
+  const out = fft2(2 * m).inverse(expand(fft2(m).forward(z), 2 * m));
+  upsampled.set(z, out);
+  return out;
 }

@@ -1,4 +1,4 @@
-import { fft2, imagPart, modulus, realPart, toComplex } from "./fft2.js";
+import { fft2, imagPart, modulus, realPart } from "./fft2.js";
 import { buildPyramid, upsampleComplex, type Pyramid } from "./pyramid.js";
 
 /**
@@ -59,27 +59,57 @@ export function moments(x: ArrayLike<number>): { mean: number; variance: number;
   return { mean: m, variance: m2, skewness: m2 > 0 ? m3 / m2 ** 1.5 : 0, kurtosis: m2 > 0 ? m4 / (m2 * m2) : 3, min, max };
 }
 
-/** Central na×na of the circular autocorrelation of a real m×m image with its mean removed, row-major, lag (0, 0) in the middle. */
-export function centralAutocorr(x: ArrayLike<number>, m: number, na: number): Float64Array {
+/**
+ * Central na×na of the circular autocorrelation of a real m×m image with its mean removed,
+ * row-major, lag (0, 0) in the middle. `keep` receives the spectrum of the centred image (the
+ * gradient of the statistic needs it too).
+ */
+export function centralAutocorr(x: ArrayLike<number>, m: number, na: number, keep?: (spectrum: Float64Array) => void): Float64Array {
   let mean = 0;
   for (let i = 0; i < x.length; i++) mean += x[i]!;
   mean /= x.length;
-  const c = new Float64Array(2 * x.length);
-  for (let i = 0; i < x.length; i++) c[2 * i] = x[i]! - mean;
-  const f = fft2(m), X = f.forward(c);
+  const c = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) c[i] = x[i]! - mean;
+  const f = fft2(m), X = f.forwardReal(c);
+  keep?.(X.slice());
   for (let i = 0; i < m * m; i++) { X[2 * i] = X[2 * i]! ** 2 + X[2 * i + 1]! ** 2; X[2 * i + 1] = 0; }
-  const ac = f.inverse(X), h = (na - 1) / 2, out = new Float64Array(na * na);
-  for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) out[(dy + h) * na + dx + h] = ac[2 * (((dy + m) % m) * m + ((dx + m) % m))]! / (m * m);
+  const ac = f.inverseReal(X), h = (na - 1) / 2, out = new Float64Array(na * na);
+  for (let dy = -h; dy <= h; dy++) for (let dx = -h; dx <= h; dx++) out[(dy + h) * na + dx + h] = ac[((dy + m) % m) * m + ((dx + m) % m)]! / (m * m);
   return out;
 }
 
 const magnitude = modulus;
-const centred = (x: Float64Array) => { let m = 0; for (let i = 0; i < x.length; i++) m += x[i]!; m /= x.length; const out = new Float64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = x[i]! - m; return out; };
-const covariance = (a: Float64Array, b: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!; return s / a.length; };
+/** x minus its mean, as a new array. */
+export const centred = (x: Float64Array) => { let m = 0; for (let i = 0; i < x.length; i++) m += x[i]!; m /= x.length; const out = new Float64Array(x.length); for (let i = 0; i < x.length; i++) out[i] = x[i]! - m; return out; };
+/**
+ * Means of products of every X_a with every Y_b (out[a·|Y| + b]), four Y_b per pass over the pixels
+ * so X_a is read once per four pairs (each pair's sum is the same, term by term; plain streaming
+ * loops over whole arrays are what V8 runs fastest, a per-pixel loop over the pairs is slower).
+ */
+export function crossMeans(X: readonly Float64Array[], Y: readonly Float64Array[]): Float64Array {
+  const A = X.length, B = Y.length, N = X[0]!.length, out = new Float64Array(A * B);
+  for (let a = 0; a < A; a++) {
+    const x = X[a]!;
+    let b = 0;
+    for (; b + 4 <= B; b += 4) {
+      const y0 = Y[b]!, y1 = Y[b + 1]!, y2 = Y[b + 2]!, y3 = Y[b + 3]!;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i = 0; i < N; i++) { const v = x[i]!; s0 += v * y0[i]!; s1 += v * y1[i]!; s2 += v * y2[i]!; s3 += v * y3[i]!; }
+      out[a * B + b] = s0 / N; out[a * B + b + 1] = s1 / N; out[a * B + b + 2] = s2 / N; out[a * B + b + 3] = s3 / N;
+    }
+    for (; b < B; b++) { const y = Y[b]!; let s = 0; for (let i = 0; i < N; i++) s += x[i]! * y[i]!; out[a * B + b] = s / N; }
+  }
+  return out;
+}
 
-/** The coarser scale's band, upsampled to this scale and phase-doubled (z²/|z|: doubled phase, same magnitude), so its phase can correlate with this scale's. */
+const doubled = new WeakMap<Float64Array, Float64Array>();
+
+/** The coarser scale's band, upsampled to this scale and phase-doubled (z²/|z|: doubled phase, same magnitude), so its phase can correlate with this scale's. Remembered per parent array, like `upsampleComplex`: do not modify the result. */
 export function phaseDoubledParent(parent: Float64Array, m: number): Float64Array {
+  const hit = doubled.get(parent);
+  if (hit && hit.length === 2 * m * m) return hit;
   const up = upsampleComplex(parent, m / 2), out = new Float64Array(up.length);
+  doubled.set(parent, out);
   for (let i = 0; i < up.length / 2; i++) {
     const re = up[2 * i]!, im = up[2 * i + 1]!, r = Math.sqrt(re * re + im * im);
     if (r > 0) { out[2 * i] = (re * re - im * im) / r; out[2 * i + 1] = (2 * re * im) / r; }
@@ -87,28 +117,44 @@ export function phaseDoubledParent(parent: Float64Array, m: number): Float64Arra
   return out;
 }
 
-export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7): PsStatistics {
+/**
+ * What `statisticsOfPyramid` computes on the way and the gradient (refine.ts) needs again, per
+ * scale s: spectra of the centred low-pass images and band magnitudes, the centred magnitudes and
+ * real parts of the bands, and of the phase-doubled parents their centred magnitudes and real and
+ * imaginary parts (interleaved per parent: re₀, im₀, re₁, …). Read-only.
+ */
+export interface StatisticsIntermediates {
+  readonly lowpass: Float64Array[]; readonly magnitude: Float64Array[][];
+  readonly centredMagnitudes: Float64Array[][]; readonly realParts: Float64Array[][];
+  readonly parentMagnitudes: Float64Array[][]; readonly parentParts: Float64Array[][];
+}
+export const emptyIntermediates = (): StatisticsIntermediates => ({ lowpass: [], magnitude: [], centredMagnitudes: [], realParts: [], parentMagnitudes: [], parentParts: [] });
+
+export function statisticsOfPyramid(p: Pyramid, image: ArrayLike<number>, na = 7, spectra?: StatisticsIntermediates): PsStatistics {
   const S = p.scales, K = p.orientations, px = moments(image);
   const lowpassMoments: number[] = [], lowpassAutocorr: number[] = [], magnitudeMeans: number[] = [], magnitudeAutocorr: number[] = [];
   const magnitudeCrossOrientation: number[] = [], magnitudeCrossScale: number[] = [], realCrossScale: number[] = [];
   p.lowpassImages.forEach((lo, s) => {
     const m = p.n >> s, mo = moments(lo);
     lowpassMoments.push(mo.skewness, mo.kurtosis);
-    lowpassAutocorr.push(...centralAutocorr(lo, m, neighbourhoodAt(na, m)));
+    lowpassAutocorr.push(...centralAutocorr(lo, m, neighbourhoodAt(na, m), spectra && ((X) => { spectra.lowpass[s] = X; })));
   });
   const mags = p.bands.map((bs) => bs.map(magnitude));
   mags.forEach((ms, s) => {
     const m = p.n >> s, c = ms.map(centred);
-    for (const x of ms) magnitudeMeans.push(x.reduce((a, v) => a + v, 0) / x.length);
-    for (const x of ms) magnitudeAutocorr.push(...centralAutocorr(x, m, neighbourhoodAt(na, m)));
-    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) magnitudeCrossOrientation.push(covariance(c[a]!, c[b]!));
+    if (spectra) spectra.centredMagnitudes[s] = c;
+    for (const x of ms) { let sum = 0; for (let i = 0; i < x.length; i++) sum += x[i]!; magnitudeMeans.push(sum / x.length); }
+    ms.forEach((x, k) => magnitudeAutocorr.push(...centralAutocorr(x, m, neighbourhoodAt(na, m), spectra && ((X) => { (spectra.magnitude[s] ??= [])[k] = X; }))));
+    magnitudeCrossOrientation.push(...crossMeans(c, c));
     if (s + 1 < S) {
       const parents = p.bands[s + 1]!.map((z) => phaseDoubledParent(z, m));
       const pm = parents.map((z) => centred(magnitude(z)));
-      for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) magnitudeCrossScale.push(covariance(c[a]!, pm[b]!));
+      if (spectra) spectra.parentMagnitudes[s] = pm;
+      magnitudeCrossScale.push(...crossMeans(c, pm));
       const real = p.bands[s]!.map(realPart);
       const pr = parents.flatMap((z) => [realPart(z), imagPart(z)]);
-      for (let a = 0; a < K; a++) for (let b = 0; b < 2 * K; b++) realCrossScale.push(covariance(real[a]!, pr[b]!));
+      if (spectra) { spectra.realParts[s] = real; spectra.parentParts[s] = pr; }
+      realCrossScale.push(...crossMeans(real, pr));
     }
   });
   magnitudeMeans.push(moments(p.highpass).variance);

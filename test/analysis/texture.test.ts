@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bootstrapMean, familyDecoding, modulationByFamily, varianceRatio } from "../../src/analysis/texture.js";
 import { scramblePhase } from "../../src/data/corruptions.js";
 import { makeDft2 } from "../../src/data/dft.js";
-import { periodicComponent, present, selectFamilies, crop, spectrallyMatchedPair, textureScore, textureStimuli, type Image } from "../../src/data/textures.js";
+import { periodicComponent, present, selectFamilies, selectTextureFamilies, crop, spectrallyMatchedPair, textureScore, textureStimuli, type Image } from "../../src/data/textures.js";
 import { makeRng } from "../../src/sdk/rng.js";
 import { meanStd } from "../../src/data/deform.js";
 
@@ -88,6 +88,18 @@ describe("texture stimuli", () => {
     const brick = { ...object, id: "skimage/brick.png" };
     expect(selectFamilies([texture, brick], 1, 32, { prefer: [/brick/] })[0]!.image).toBe("skimage/brick.png");
     expect(() => selectFamilies([texture], 5, 64)).toThrow(/only 1 texture regions.*5 families requested/);
+  });
+
+  it("selectTextureFamilies draws only on the photos `include` admits, however well the others score, and names the ids when none matches", () => {
+    const n = 64, rng = makeRng(6);
+    const photo = (id: string, sd: number) => ({ id, width: n, height: n, data: Float32Array.from({ length: n * n }, () => 0.5 + sd * rng.normal()) });
+    const motorcycle = photo("wallpapers:motorcycle.jpg", 0.3), cork = photo("mypaint-data-extras:cork.png", 0.1), brick = photo("skimage:brick.png", 0.05);
+    expect(textureScore(motorcycle, 0, 0, 32)).toBeGreaterThan(textureScore(cork, 0, 0, 32)); // unfiltered, the motorcycle would come first
+    expect(selectTextureFamilies([motorcycle, cork], 1, 32)[0]!.image).toBe("wallpapers:motorcycle.jpg");
+    const kept = selectTextureFamilies([motorcycle, cork, brick], 4, 32, { include: ["mypaint-data-extras:", "brick"], prefer: ["BRICK"], perImage: 3 });
+    expect(kept.map((r) => r.image)).not.toContain("wallpapers:motorcycle.jpg");
+    expect(kept[0]!.image).toBe("skimage:brick.png"); // prefer: a case-insensitive substring
+    expect(() => selectTextureFamilies([motorcycle], 1, 32, { include: ["gravel"] })).toThrow(/include: no photo id contains any of gravel; ids look like 'wallpapers:motorcycle.jpg'/);
   });
 });
 

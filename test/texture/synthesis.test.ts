@@ -61,6 +61,20 @@ describe("Portilla–Simoncelli synthesis", () => {
     for (let i = 0; i < n * n; i++) { d += (a.image[i]! - b.image[i]!) ** 2; e += (a.image[i]! - mean) ** 2; }
     expect(d / e).toBeGreaterThan(0.5); // different images …
   }, 240_000);
+  it("refinement stops at the first step where every group reaches stopSnr, and without a bar runs on", () => {
+    const n = 32, opts = { scales: 3, orientations: 4, neighbourhood: 5, iterations: 5, refinements: 60 };
+    const target = textureStatistics(strokes(n, 2), n, opts);
+    const min = (h: Record<string, number>) => Math.min(...Object.values(h));
+    const full = synthesizeTexture(target, n, makeRng(3), { ...opts, stopSnr: Infinity });
+    const bar = 18, first = full.history.findIndex((h, i) => i >= opts.iterations && min(h) >= bar);
+    expect(first).toBeGreaterThan(opts.iterations); // the bar is reached by refinement, not by the projections (else the test says nothing)
+    const early = synthesizeTexture(target, n, makeRng(3), { ...opts, stopSnr: bar });
+    // the same path up to the stop (same seed, same steps), then the final range clip's record
+    expect(early.history.length).toBe(first + 2);
+    expect(early.history.slice(0, first + 1)).toEqual(full.history.slice(0, first + 1));
+    expect(min(early.history[first]!)).toBeGreaterThanOrEqual(bar);
+    expect(full.history.length).toBeGreaterThan(early.history.length);
+  }, 240_000);
   it("every group reaches ≥ 20 dB after the default iterations on 64 px (issue 19); different seeds give different images with the same statistics", () => {
     const n = 64, target = textureStatistics(strokes(n, 2), n);
     const a = synthesizeTexture(target, n, makeRng(10)), b = synthesizeTexture(target, n, makeRng(11));

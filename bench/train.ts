@@ -49,62 +49,69 @@ async function lcl(workers: number) {
   return { ms: median(Array.from({ length: STEPS }, (_, i) => (r.curve.wall_s[i + 2]! - r.curve.wall_s[i + 1]!) * 1000)), w: r.w, workers: r.workers };
 }
 const load = () => os.loadavg()[0]!.toFixed(1);
-console.log(`one layer-1 training step: batch ${B} pairs (${2 * B} patches ${S}×${S}), ${K}×${K}×${C} conv, L2 pooling (σ 1, stride 2), divisive norm (σ 2), spectral loss, Adam; median of ${STEPS}; ${CORES} cores, load ${load()}`);
-const one = await lcl(1);
-console.log(`  lcl (${backend}, 1 worker)        ${one.ms.toFixed(0).padStart(6)} ms/step`);
-const all = CORES > 1 ? await lcl(CORES) : one;
-if (CORES > 1) {
-  const same = Buffer.from(all.w.buffer).equals(Buffer.from(one.w.buffer));
-  console.log(`  lcl (${backend}, ${all.workers} workers)       ${all.ms.toFixed(0).padStart(6)} ms/step   scaling efficiency ${((100 * one.ms) / (all.ms * all.workers)).toFixed(0)}% (aim ≥ 85% at 2)   weights vs 1 worker: ${same ? "bit-identical" : "DIFFERENT"}`);
-}
-
 // Debian's python3-torch lives under /usr/bin/python3, which a pyenv/venv python3 may shadow.
 const python = ["/usr/bin/python3", "python3"].find((py) => spawnSync(py, ["-c", "import torch"]).status === 0);
-if (!python) {
-  console.log("  PyTorch: not installed — skipped (Debian: apt-get install python3-torch)");
-} else {
-  // The same function as blockForward: valid conv, ReLU, energy pooling with lcl's own Gaussian
-  // matrices (σ, edge-renormalised, stride 2), divisive norm blurred with 2σ, then the spectral loss.
-  const conv = S - K + 1, pooled = Math.floor((conv - 1) / 2) + 1;
-  const torch = (threads: number) => spawnSync(python, ["-c", `
-import math, time, resource, torch
-import torch.nn.functional as F
-torch.manual_seed(0); torch.set_num_threads(${threads})
-B, S, K, C, STEPS = ${B}, ${S}, ${K}, ${C}, ${STEPS}
-x = torch.randn(2 * B, 1, S, S)
-w = (torch.randn(C, 1, K, K) * math.sqrt(2 / (K * K))).requires_grad_(); b = torch.zeros(C, requires_grad=True)
-opt = torch.optim.AdamW([w, b], 1e-3, weight_decay=0)
-g2 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(conv, 1, 2)))}).reshape(${conv}, ${pooled})
-g1 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(pooled, 2, 1)))}).reshape(${pooled}, ${pooled})
-blur = lambda t, g: g.T @ (t @ g)   # separable: columns, then rows (lcl's gaussianPool); PyTorch's faster form here, ~2x a depthwise conv with border renormalisation
-def step():
-    opt.zero_grad()
-    u = F.relu(F.conv2d(x, w, b))
-    p = torch.sqrt(blur(u * u, g2) + 1e-6)
-    p = p / (torch.sqrt(blur((p * p).mean(1, keepdim=True), g1) + 1e-12) + 1e-3)
-    z = p.mean((2, 3)); za, zb = z[:B], z[B:]
-    ua = za - za.mean(0); ua = ua / torch.sqrt((ua * ua).sum(1, keepdim=True) + 1e-12)
-    ub = zb - zb.mean(0); ub = ub / torch.sqrt((ub * ub).sum(1, keepdim=True) + 1e-12)
-    gram = ua @ ub.T; d = (ua * ub).sum(1)
-    loss = -2 * d.mean() + ((gram ** 2).sum() - (d ** 2).sum()) / (B * (B - 1))
-    loss.backward(); opt.step()
-step(); step(); ts = []
-for _ in range(STEPS):
-    t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1000)
-print(sorted(ts)[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-`], { encoding: "utf8" });
-  gradientCheck(python);
-  const threads = [...new Set([1, CORES])];
-  const peer: { threads: number; ms: number }[] = [];
-  for (const t of threads) {
-    const r = torch(t);
-    if (r.status !== 0) { console.log(`  PyTorch failed: ${r.stderr.trim().split("\n").pop()}`); break; }
-    const [ms, rss] = r.stdout.trim().split(" ").map(Number) as [number, number];
-    const ours = t === 1 ? one : all;
-    peer.push({ threads: t, ms });
-    console.log(`  PyTorch (CPU, ${t} thread${t > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${t} thread${t > 1 ? "s" : ""})   peak RSS ${rss.toFixed(0)} MiB`);
+// BENCH_PART=classifier or layer1 runs one of the two steps (default: both).
+const PART = process.env.BENCH_PART ?? "all";
+if (PART !== "all" && PART !== "layer1" && PART !== "classifier") throw new Error(`BENCH_PART=${PART}: expected layer1, classifier or all`);
+if (PART !== "classifier") await layerStep();
+
+async function layerStep() {
+  console.log(`one layer-1 training step: batch ${B} pairs (${2 * B} patches ${S}×${S}), ${K}×${K}×${C} conv, L2 pooling (σ 1, stride 2), divisive norm (σ 2), spectral loss, Adam; median of ${STEPS}; ${CORES} cores, load ${load()}`);
+  const one = await lcl(1);
+  console.log(`  lcl (${backend}, 1 worker)        ${one.ms.toFixed(0).padStart(6)} ms/step`);
+  const all = CORES > 1 ? await lcl(CORES) : one;
+  if (CORES > 1) {
+    const same = Buffer.from(all.w.buffer).equals(Buffer.from(one.w.buffer));
+    console.log(`  lcl (${backend}, ${all.workers} workers)       ${all.ms.toFixed(0).padStart(6)} ms/step   scaling efficiency ${((100 * one.ms) / (all.ms * all.workers)).toFixed(0)}% (aim ≥ 85% at 2)   weights vs 1 worker: ${same ? "bit-identical" : "DIFFERENT"}`);
   }
-  againstBest(all, peer);
+
+  if (!python) {
+    console.log("  PyTorch: not installed — skipped (Debian: apt-get install python3-torch)");
+  } else {
+    // The same function as blockForward: valid conv, ReLU, energy pooling with lcl's own Gaussian
+    // matrices (σ, edge-renormalised, stride 2), divisive norm blurred with 2σ, then the spectral loss.
+    const conv = S - K + 1, pooled = Math.floor((conv - 1) / 2) + 1;
+    const torch = (threads: number) => spawnSync(python, ["-c", `
+  import math, time, resource, torch
+  import torch.nn.functional as F
+  torch.manual_seed(0); torch.set_num_threads(${threads})
+  B, S, K, C, STEPS = ${B}, ${S}, ${K}, ${C}, ${STEPS}
+  x = torch.randn(2 * B, 1, S, S)
+  w = (torch.randn(C, 1, K, K) * math.sqrt(2 / (K * K))).requires_grad_(); b = torch.zeros(C, requires_grad=True)
+  opt = torch.optim.AdamW([w, b], 1e-3, weight_decay=0)
+  g2 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(conv, 1, 2)))}).reshape(${conv}, ${pooled})
+  g1 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(pooled, 2, 1)))}).reshape(${pooled}, ${pooled})
+  blur = lambda t, g: g.T @ (t @ g)   # separable: columns, then rows (lcl's gaussianPool); PyTorch's faster form here, ~2x a depthwise conv with border renormalisation
+  def step():
+      opt.zero_grad()
+      u = F.relu(F.conv2d(x, w, b))
+      p = torch.sqrt(blur(u * u, g2) + 1e-6)
+      p = p / (torch.sqrt(blur((p * p).mean(1, keepdim=True), g1) + 1e-12) + 1e-3)
+      z = p.mean((2, 3)); za, zb = z[:B], z[B:]
+      ua = za - za.mean(0); ua = ua / torch.sqrt((ua * ua).sum(1, keepdim=True) + 1e-12)
+      ub = zb - zb.mean(0); ub = ub / torch.sqrt((ub * ub).sum(1, keepdim=True) + 1e-12)
+      gram = ua @ ub.T; d = (ua * ub).sum(1)
+      loss = -2 * d.mean() + ((gram ** 2).sum() - (d ** 2).sum()) / (B * (B - 1))
+      loss.backward(); opt.step()
+  step(); step(); ts = []
+  for _ in range(STEPS):
+      t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1000)
+  print(sorted(ts)[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+  `], { encoding: "utf8" });
+    gradientCheck(python);
+    const threads = [...new Set([1, CORES])];
+    const peer: { threads: number; ms: number }[] = [];
+    for (const t of threads) {
+      const r = torch(t);
+      if (r.status !== 0) { console.log(`  PyTorch failed: ${r.stderr.trim().split("\n").pop()}`); break; }
+      const [ms, rss] = r.stdout.trim().split(" ").map(Number) as [number, number];
+      const ours = t === 1 ? one : all;
+      peer.push({ threads: t, ms });
+      console.log(`  PyTorch (CPU, ${t} thread${t > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${t} thread${t > 1 ? "s" : ""})   peak RSS ${rss.toFixed(0)} MiB`);
+    }
+    againstBest(all, peer);
+  }
 }
 
 /** The ratio that counts: lcl on every core against PyTorch at its fastest thread count (not always all cores). */
@@ -113,7 +120,7 @@ function againstBest(ours: { ms: number; workers: number }, peer: readonly { thr
   const best = peer.reduce((a, b) => (b.ms < a.ms ? b : a));
   console.log(`  lcl (${ours.workers} workers) vs PyTorch at its best (${best.threads} thread${best.threads > 1 ? "s" : ""}, ${best.ms.toFixed(0)} ms): ${(ours.ms / best.ms).toFixed(2)}× (aim ≤ 1.5×)`);
 }
-await classifierStep();
+if (PART !== "layer1") await classifierStep();
 console.log(`  lcl peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (main thread + workers); load at the end ${load()}`);
 
 /**

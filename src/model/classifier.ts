@@ -3,9 +3,11 @@ import type * as arrow from "apache-arrow";
 import { Effect } from "effect";
 import type { Tf } from "../compute/backend.js";
 import { conv2d, conv2dSame } from "../compute/ops.js";
+import { readAll } from "../compute/read.js";
 import type { Tensor, TensorSet } from "../sdk/ports.js";
 import type { Rng } from "../sdk/rng.js";
 import { Adam } from "./adam.js";
+import { outputSide } from "./architecture.js";
 import { blockForward } from "./block.js";
 import type { FrontendArchitecture } from "./frontend.js";
 import { defaultWorkers, gradientEngine, type Coupler } from "./data-parallel.js";
@@ -78,12 +80,30 @@ export function initClassifier(tf: Tf, arch: ClassifierArchitecture, frontend: T
  * data and give gradients to their weights only — the cheap path training needs.
  */
 export function forward(tf: Tf, p: Params, arch: ClassifierArchitecture, x: tfc.Tensor4D, opts: { inputGrad?: boolean } = {}): tfc.Tensor2D {
+  return tf.tidy(() => backboneForward(tf, p, arch, frontendForward(tf, p, arch, x, opts), opts));
+}
+
+/** The front-end's output [B,h,w,C] (the bottleneck's input); frozen and without `inputGrad`, it is plain data. */
+export function frontendForward(tf: Tf, p: Params, arch: ClassifierArchitecture, x: tfc.Tensor4D, opts: { inputGrad?: boolean } = {}): tfc.Tensor4D {
   return tf.tidy(() => {
     let y: tfc.Tensor4D = x;
     arch.frontend.blocks.forEach((b, i) => {
       y = blockForward(tf, y, { w: p[`fe.l${i + 1}.w`] as unknown as tfc.Tensor4D, b: p[`fe.l${i + 1}.b`] as unknown as tfc.Tensor1D }, b,
         { frozen: !arch.frontend_trainable, inputGrad: arch.frontend_trainable && (i > 0 || !!opts.inputGrad) });
     });
+    return y;
+  });
+}
+
+/** Shape [h,w,C] of one image's front-end output. */
+export function frontendShape(arch: ClassifierArchitecture): [number, number, number] {
+  const side = arch.frontend.blocks.reduce((n, b) => outputSide(n, b), arch.input_size);
+  return [side, side, arch.frontend.output_channels];
+}
+
+/** Logits from the front-end's output `y`: 1×1 bottleneck → residual blocks → global average pool → linear. */
+export function backboneForward(tf: Tf, p: Params, arch: ClassifierArchitecture, y: tfc.Tensor4D, opts: { inputGrad?: boolean } = {}): tfc.Tensor2D {
+  return tf.tidy(() => {
     const dataIn = !arch.frontend_trainable && !opts.inputGrad; // the bottleneck's input is data when the front-end is frozen
     y = tf.relu(tf.add(conv2d(tf, y, p["bottleneck.w"] as unknown as tfc.Tensor4D, 1, { inputGrad: !dataIn }), p["bottleneck.b"]!)) as tfc.Tensor4D;
     for (let r = 0; r < arch.depth; r++) {
@@ -146,6 +166,8 @@ export interface Model {
   /** Every parameter; non-trainable variables (a frozen front-end, BatchNorm running statistics) are saved but not optimised. */
   readonly params: Params;
   readonly inputSize: number;
+  /** Shape [h,w,c] of one input row when it is not a one-channel inputSize² image (a stem's output). */
+  readonly inputShape?: readonly [number, number, number];
   readonly classes: number;
   /** Logits [B, classes]; `training` selects batch statistics for BatchNorm. */
   logits(x: tfc.Tensor4D, training: boolean): tfc.Tensor2D;
@@ -156,16 +178,39 @@ export interface Model {
    * Absent (CORnet-S: BatchNorm couples a batch's images inside the net), fit computes in this thread.
    */
   shardModel?(): ShardModel;
+  /**
+   * A frozen stem (a frozen front-end) computes the same function of an image in every epoch:
+   * on untransformed batches fit computes `apply` once per image and trains `rest` (the model
+   * from the stem's output on, same parameters) instead of rerunning the stem every step.
+   */
+  frozenStem?(): FrozenStem;
+}
+
+export interface FrozenStem {
+  /** The stem's output for images [B,S,S,1] (no gradients). */
+  apply(x: tfc.Tensor4D): tfc.Tensor4D;
+  /** The model from the stem's output on: its input rows have `inputShape`. */
+  readonly rest: Model & { readonly inputShape: readonly [number, number, number] };
 }
 
 /** `inputGrad`: logits differentiable with respect to the input (see `forward`), for attacks. */
 export function resnetModel(tf: Tf, p: Params, arch: ClassifierArchitecture, opts: { inputGrad?: boolean } = {}): Model {
+  const describe = (input: "images" | "features"): ShardModel => ({
+    kind: "classifier", arch, input,
+    trainable: Object.entries(p).filter(([, v]) => v.trainable).map(([name, v]) => ({ name, shape: v.shape })),
+    // From the front-end's output on, its weights are not needed.
+    constants: Object.fromEntries(Object.entries(p).filter(([name, v]) => !v.trainable && (input === "images" || !name.startsWith("fe.")))
+      .map(([name, v]) => [name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) }])),
+  });
+  const frozen = !arch.frontend_trainable && !opts.inputGrad;
   return {
     params: p, inputSize: arch.input_size, classes: arch.classes, logits: (x) => forward(tf, p, arch, x, opts),
-    shardModel: () => ({
-      kind: "classifier", arch,
-      trainable: Object.entries(p).filter(([, v]) => v.trainable).map(([name, v]) => ({ name, shape: v.shape })),
-      constants: Object.fromEntries(Object.entries(p).filter(([, v]) => !v.trainable).map(([name, v]) => [name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) }])),
+    shardModel: () => describe("images"),
+    ...(frozen && {
+      frozenStem: () => ({
+        apply: (x: tfc.Tensor4D) => frontendForward(tf, p, arch, x),
+        rest: { params: p, inputSize: arch.input_size, inputShape: frontendShape(arch), classes: arch.classes, logits: (y: tfc.Tensor4D) => backboneForward(tf, p, arch, y), shardModel: () => describe("features") },
+      }),
     }),
   };
 }
@@ -191,21 +236,45 @@ export function splitFromTable(tf: Tf, t: arrow.Table, size: number, norm: Input
 
 /** The predicted class of every image of `d`. */
 export function predict(tf: Tf, model: Model, d: Split): Int32Array {
-  const S = model.inputSize, out = new Int32Array(d.n);
-  for (let s = 0; s < d.n; s += 256) {
-    const m = Math.min(256, d.n - s);
-    const pred = tf.tidy(() => tf.argMax(model.logits(tf.tensor4d(d.x.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1]), false), 1));
+  return predictRows(tf, model, d.x, d.n);
+}
+
+/** Input rows' shape [h,w,c] for `model`. */
+const rowShape = (model: Model): readonly [number, number, number] => model.inputShape ?? [model.inputSize, model.inputSize, 1];
+
+/** The predicted class of each of `n` input rows (shaped as `model` takes them) in `x`. */
+function predictRows(tf: Tf, model: Model, x: Float32Array, n: number): Int32Array {
+  const shape = rowShape(model), R = shape[0] * shape[1] * shape[2], out = new Int32Array(n);
+  for (let s = 0; s < n; s += 256) {
+    const m = Math.min(256, n - s);
+    const pred = tf.tidy(() => tf.argMax(model.logits(tf.tensor4d(x.subarray(s * R, (s + m) * R), [m, ...shape]), false), 1));
     out.set(pred.dataSync() as Int32Array, s);
     pred.dispose();
   }
   return out;
 }
 
+/** A frozen stem's output for every image of `d`, in batches: the rows `rest` trains on. */
+function stemRows(tf: Tf, stem: FrozenStem, d: Split, S: number): Float32Array {
+  const [h, w, c] = stem.rest.inputShape, R = h * w * c, out = new Float32Array(d.n * R);
+  for (let s = 0; s < d.n; s += 256) {
+    const m = Math.min(256, d.n - s);
+    const y = tf.tidy(() => stem.apply(tf.tensor4d(d.x.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1])));
+    if (y.size !== m * R) throw new Error(`frozen stem: ${y.shape.join("×")} output for ${m} images, expected ${m}×${h}×${w}×${c}`);
+    out.set(y.dataSync() as Float32Array, s * R);
+    y.dispose();
+  }
+  return out;
+}
+
 export function accuracy(tf: Tf, model: Model, d: Split): number {
-  const pred = predict(tf, model, d);
+  return rowsAccuracy(predict(tf, model, d), d.y);
+}
+
+function rowsAccuracy(pred: Int32Array, y: Int32Array): number {
   let correct = 0;
-  for (let i = 0; i < d.n; i++) if (pred[i] === d.y[i]) correct++;
-  return correct / d.n;
+  for (let i = 0; i < pred.length; i++) if (pred[i] === y[i]) correct++;
+  return correct / pred.length;
 }
 
 export interface FitOptions {
@@ -237,24 +306,29 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
   io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpointer }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number; workers: number }, TrainingDiverged> {
   const p = model.params, S = model.inputSize, trainable = Object.entries(p).filter(([, v]) => v.trainable).map(([, v]) => v);
   const perEpoch = Math.ceil(train.n / o.batch), shards = o.shards ?? 1;
-  const described = model.shardModel?.();
+  // Transformed batches (attacks) differ every step, so only untransformed ones may reuse a frozen stem's output.
+  const stem = o.transformBatch ? undefined : model.frozenStem?.();
+  const net: Model = stem?.rest ?? model, shape = rowShape(net), R = shape[0] * shape[1] * shape[2];
+  const described = net.shardModel?.();
   const setup = Effect.promise(async () => ({
     adam: new Adam(tf, trainable, { lr: o.lr, steps: o.epochs * perEpoch, weightDecay: 0 }),
     engine: described ? await gradientEngine(tf, described, { workers: o.workers ?? defaultWorkers(), shards }) : undefined,
+    trainX: stem ? stemRows(tf, stem, train, S) : train.x,
+    valX: stem ? stemRows(tf, stem, val, S) : val.x,
   }));
-  return Effect.acquireUseRelease(setup, ({ adam, engine }) => runLoop({
+  return Effect.acquireUseRelease(setup, ({ adam, engine, trainX, valX }) => runLoop({
     steps: o.epochs * perEpoch, columns: ["n", "hits", "lr"],
     divergenceHint: `lower lr (now ${o.lr})`,
     async step(step) {
       const idx = epochBatch(o.seed, Math.floor(step / perEpoch), step % perEpoch, o.batch, train.n);
-      let xb: Float32Array = new Float32Array(idx.length * S * S);
+      let xb: Float32Array = new Float32Array(idx.length * R);
       const yb = new Int32Array(idx.length);
-      idx.forEach((j, k) => { xb.set(train.x.subarray(j * S * S, (j + 1) * S * S), k * S * S); yb[k] = train.y[j]!; });
-      if (o.transformBatch) xb = tf.tidy(() => o.transformBatch!(tf.tensor4d(xb, [idx.length, S, S, 1]), yb, step).dataSync() as Float32Array);
+      idx.forEach((j, k) => { xb.set(trainX.subarray(j * R, (j + 1) * R), k * R); yb[k] = train.y[j]!; });
+      if (o.transformBatch) xb = readAll(tf, [tf.tidy(() => o.transformBatch!(tf.tensor4d(xb, [idx.length, S, S, 1]), yb, step))])[0]!;
       if (engine) {
         const ranges = shardRanges(idx.length, shards);
         const r = await engine.gradients(trainable.map((v) => v.dataSync() as Float32Array),
-          ranges.map(([a, b]) => ({ data: xb.subarray(a * S * S, b * S * S), shape: [b - a, S, S, 1] as const })), crossEntropyCoupler(tf, yb, model.classes));
+          ranges.map(([a, b]) => ({ data: xb.subarray(a * R, b * R), shape: [b - a, ...shape] as const })), crossEntropyCoupler(tf, yb, model.classes));
         const lr = tf.tidy(() => adam.apply(r.grads.map((g, i) => tf.tensor(g, trainable[i]!.shape)), step));
         model.afterStep?.();
         return { loss: r.loss, n: idx.length, hits: r.extras.hits!, lr };
@@ -263,7 +337,7 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
         const labels = tf.oneHot(tf.tensor1d(yb, "int32"), model.classes);
         let hits = 0;
         const { value, grads } = tf.variableGrads(() => {
-          const logits = model.logits(tf.tensor4d(xb, [idx.length, S, S, 1]), true);
+          const logits = net.logits(tf.tensor4d(xb, [idx.length, ...shape]), true);
           hits = (tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")).dataSync()[0]!);
           return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, labels), 1))) as tfc.Scalar;
         }, trainable);
@@ -279,7 +353,7 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
     },
     evaluate: {
       every: perEpoch, patience: o.patience,
-      score(step) { const va = accuracy(tf, model, val); io.log(`epoch ${step / perEpoch - 1}: val ${va.toFixed(4)}`); return va; },
+      score(step) { const va = rowsAccuracy(predictRows(tf, net, valX, val.n), val.y); io.log(`epoch ${step / perEpoch - 1}: val ${va.toFixed(4)}`); return va; },
     },
   }, { ...io, checkpointEvery: perEpoch }).pipe(
     Effect.map((r) => {
@@ -296,15 +370,18 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
 
 /** Mean cross-entropy of the whole batch's logits (per shard, in order) against `labels`; `hits` = correct predictions. */
 export function crossEntropyCoupler(tf: Tf, labels: Int32Array, classes: number): Coupler {
-  return (features) => tf.tidy(() => {
+  return (features) => {
     let hits = 0;
-    const { value, grads } = tf.valueAndGrads((...z: tfc.Tensor[]) => {
-      const logits = tf.concat(z) as tfc.Tensor2D;
-      hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, "int32")), "float32")).dataSync()[0]!;
-      return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), classes)), 1))) as tfc.Scalar;
-    })(features.map((f) => tf.tensor2d(f, [f.length / classes, classes])));
-    return { loss: value.dataSync()[0]!, extras: { hits }, dz: grads.map((g) => g.dataSync() as Float32Array) };
-  });
+    const { loss, dz } = tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads((...z: tfc.Tensor[]) => {
+        const logits = tf.concat(z) as tfc.Tensor2D;
+        hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, "int32")), "float32")).dataSync()[0]!;
+        return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), classes)), 1))) as tfc.Scalar;
+      })(features.map((f) => tf.tensor2d(f, [f.length / classes, classes])));
+      return { loss: value.dataSync()[0]!, dz: grads };
+    });
+    return { loss, extras: { hits }, dz: readAll(tf, dz) };
+  };
 }
 
 /** Load a trained classifier's tensor set into (untrainable) variables. */

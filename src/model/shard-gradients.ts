@@ -1,5 +1,6 @@
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { Tf } from "../compute/backend.js";
+import { readAll } from "../compute/read.js";
 import { paramShapes, shardFeatures, type ShardModel } from "./shard-model.js";
 
 /** One shard of a batch: its input rows [B,H,W,C], flat. */
@@ -15,7 +16,7 @@ export interface ShardInput { readonly data: Float32Array; readonly shape: reado
 export function shardGradients(tf: Tf, model: ShardModel, params: readonly Float32Array[], shards: readonly ShardInput[],
   couple: (features: readonly Float32Array[]) => readonly Float32Array[]): Float32Array[][] {
   const shapes = paramShapes(model), np = shapes.length;
-  return tf.tidy(() => {
+  const grads = tf.tidy(() => {
     const args = shards.flatMap(() => params.map((p, i) => tf.tensor(p, shapes[i]!)));
     const features: Float32Array[] = [];
     let dz: readonly Float32Array[] | undefined;
@@ -28,9 +29,10 @@ export function shardGradients(tf: Tf, model: ShardModel, params: readonly Float
       const z = shardFeatures(tf, model, a.slice(c * np, (c + 1) * np), tf.tensor4d(s.data, [...s.shape]));
       return tf.sum(inject(c)(z) as tfc.Tensor);
     })) as tfc.Scalar;
-    const grads = tf.grads(f)(args);
-    return shards.map((_, c) => grads.slice(c * np, (c + 1) * np).map((g) => g.dataSync() as Float32Array));
+    return tf.grads(f)(args);
   });
+  const flat = readAll(tf, grads);
+  return shards.map((_, c) => flat.slice(c * np, (c + 1) * np));
 }
 
 /**

@@ -2,7 +2,7 @@ import type * as tfc from "@tensorflow/tfjs-core";
 import type { Tf } from "../compute/backend.js";
 import type { BlockSpec } from "./architecture.js";
 import { blockForward } from "./block.js";
-import { forward, type ClassifierArchitecture, type Params } from "./classifier.js";
+import { backboneForward, forward, type ClassifierArchitecture, type Params } from "./classifier.js";
 import { readoutFeatures, type Readout } from "./features.js";
 
 /**
@@ -17,7 +17,10 @@ export type ShardModel =
       readonly readout: Readout;
     }
   /** LCL-V2Net's classifier: `trainable` parameters in order; the frozen ones travel as constants. Features are the logits. */
-  | { readonly kind: "classifier"; readonly arch: ClassifierArchitecture; readonly trainable: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  | { readonly kind: "classifier"; readonly arch: ClassifierArchitecture;
+      /** "features": rows are the frozen front-end's output (computed once per image), not images. */
+      readonly input: "images" | "features";
+      readonly trainable: readonly { readonly name: string; readonly shape: readonly number[] }[];
       readonly constants: Readonly<Record<string, { readonly shape: readonly number[]; readonly data: Float32Array }>> };
 
 export function paramShapes(m: ShardModel): number[][] {
@@ -36,7 +39,7 @@ export function shardFeatures(tf: Tf, m: ShardModel, params: readonly tfc.Tensor
   if (m.kind === "classifier") {
     const p: Record<string, tfc.Tensor> = Object.fromEntries(Object.entries(m.constants).map(([k, c]) => [k, tf.tensor(c.data, [...c.shape])]));
     m.trainable.forEach((t, i) => { p[t.name] = params[i]!; });
-    return forward(tf, p as unknown as Params, m.arch, x);
+    return m.input === "features" ? backboneForward(tf, p as unknown as Params, m.arch, x) : forward(tf, p as unknown as Params, m.arch, x);
   }
   let y = x;
   m.specs.forEach((spec, i) => {

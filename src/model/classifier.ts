@@ -5,7 +5,7 @@ import type { Tf } from "../compute/backend.js";
 import { conv2d, conv2dSame } from "../compute/ops.js";
 import { readAll } from "../compute/read.js";
 import type { Tensor, TensorSet } from "../sdk/ports.js";
-import type { Rng } from "../sdk/rng.js";
+import { makeRng, type Rng } from "../sdk/rng.js";
 import { Adam } from "./adam.js";
 import { outputSide } from "./architecture.js";
 import { blockForward } from "./block.js";
@@ -15,6 +15,7 @@ import { epochBatch, runLoop, type Checkpointer, type TrainingDiverged } from ".
 import { shardRanges } from "./shard-gradients.js";
 import type { ShardModel } from "./shard-model.js";
 import { logSumExpRows } from "./objectives.js";
+import type { PgdOptions } from "./adversarial.js";
 
 /**
  * LCL-V2Net and its baselines (science.md §1.2, VOneNet's pattern): a two-block front-end →
@@ -286,6 +287,13 @@ export interface FitOptions {
    * accuracy are then those on the transformed batch.
    */
   readonly transformBatch?: (x: tfc.Tensor4D, labels: Int32Array, step: number) => tfc.Tensor4D;
+  /**
+   * Adversarial training in the data-parallel workers: each shard of each batch is replaced by
+   * PGD examples against the current weights by the thread that computes it, its random start
+   * drawn from makeRng(seed).fork(`step:${step}:shard:${c}`), so the result depends on `shards`
+   * and never on `workers`. Needs a model with `shardModel`; not with `transformBatch`.
+   */
+  readonly attack?: { readonly pgd: PgdOptions; readonly seed: number };
   /** Fixed shards per batch for data parallelism (models with `shardModel`): results depend on it, never on `workers`. Default 1. */
   readonly shards?: number;
   /** Worker threads (default: LCL_WORKERS, else every core; at most `shards`). */
@@ -306,10 +314,13 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
   io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpointer }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number; workers: number }, TrainingDiverged> {
   const p = model.params, S = model.inputSize, trainable = Object.entries(p).filter(([, v]) => v.trainable).map(([, v]) => v);
   const perEpoch = Math.ceil(train.n / o.batch), shards = o.shards ?? 1;
+  if (o.attack && o.transformBatch) throw new Error("fit: 'attack' and 'transformBatch' both replace the batch; give one");
   // Transformed batches (attacks) differ every step, so only untransformed ones may reuse a frozen stem's output.
-  const stem = o.transformBatch ? undefined : model.frozenStem?.();
+  const stem = o.transformBatch || o.attack ? undefined : model.frozenStem?.();
   const net: Model = stem?.rest ?? model, shape = rowShape(net), R = shape[0] * shape[1] * shape[2];
-  const described = net.shardModel?.();
+  const plain = net.shardModel?.();
+  if (o.attack && plain?.kind !== "classifier") throw new Error("fit: adversarial training ('attack') runs in the shard workers and needs a classifier that describes itself as a shard model (LCL-V2Net's resnetModel); CORnet-S has none");
+  const described = o.attack && plain?.kind === "classifier" ? { ...plain, attack: o.attack.pgd } : plain;
   const setup = Effect.promise(async () => ({
     adam: new Adam(tf, trainable, { lr: o.lr, steps: o.epochs * perEpoch, weightDecay: 0 }),
     engine: described ? await gradientEngine(tf, described, { workers: o.workers ?? defaultWorkers(), shards }) : undefined,
@@ -328,7 +339,10 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
       if (engine) {
         const ranges = shardRanges(idx.length, shards);
         const r = await engine.gradients(trainable.map((v) => v.dataSync() as Float32Array),
-          ranges.map(([a, b]) => ({ data: xb.subarray(a * R, b * R), shape: [b - a, ...shape] as const })), crossEntropyCoupler(tf, yb, model.classes));
+          ranges.map(([a, b], c) => ({
+            data: xb.subarray(a * R, b * R), shape: [b - a, ...shape] as const,
+            ...(o.attack && { attack: { labels: yb.slice(a, b), seed: makeRng(o.attack.seed).fork(`step:${step}:shard:${c}`).seed } }),
+          })), crossEntropyCoupler(tf, yb, model.classes));
         const lr = tf.tidy(() => adam.apply(r.grads.map((g, i) => tf.tensor(g, trainable[i]!.shape)), step));
         model.afterStep?.();
         return { loss: r.loss, n: idx.length, hits: r.extras.hits!, lr };

@@ -1,10 +1,14 @@
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { Tf } from "../compute/backend.js";
 import { readAll } from "../compute/read.js";
-import { paramShapes, shardFeatures, type ShardModel } from "./shard-model.js";
+import { attackShard, paramShapes, shardFeatures, type ShardModel } from "./shard-model.js";
 
 /** One shard of a batch: its input rows [B,H,W,C], flat. */
-export interface ShardInput { readonly data: Float32Array; readonly shape: readonly [number, number, number, number] }
+export interface ShardInput {
+  readonly data: Float32Array; readonly shape: readonly [number, number, number, number];
+  /** Adversarial training (a classifier shard model with `attack`): the rows' labels and the seed of this shard's attack. */
+  readonly attack?: { readonly labels: Int32Array; readonly seed: number };
+}
 
 /**
  * Gradients of a batch-coupled loss, shard by shard. Every shard's features are computed
@@ -18,6 +22,11 @@ export function shardGradients(tf: Tf, model: ShardModel, params: readonly Float
   const shapes = paramShapes(model), np = shapes.length;
   const grads = tf.tidy(() => {
     const args = shards.flatMap(() => params.map((p, i) => tf.tensor(p, shapes[i]!)));
+    // Attacks run before the tape starts (PGD takes gradients of its own).
+    const inputs = shards.map((s, c) => {
+      const x = tf.tensor4d(s.data, [...s.shape]);
+      return s.attack ? attackShard(tf, model, args.slice(c * np, (c + 1) * np), x, s.attack.labels, s.attack.seed) : x;
+    });
     const features: Float32Array[] = [];
     let dz: readonly Float32Array[] | undefined;
     // Identity whose gradient is the coupled loss's dL/dz for shard c (asked for once, when backprop starts).
@@ -26,7 +35,7 @@ export function shardGradients(tf: Tf, model: ShardModel, params: readonly Float
       return { value: tf.clone(z), gradFunc: () => { dz ??= couple(features); return tf.tensor2d(dz[c]!, z.shape); } };
     }) as unknown as Parameters<Tf["customGrad"]>[0]);
     const f = (...a: tfc.Tensor[]) => tf.addN(shards.map((s, c) => {
-      const z = shardFeatures(tf, model, a.slice(c * np, (c + 1) * np), tf.tensor4d(s.data, [...s.shape]));
+      const z = shardFeatures(tf, model, a.slice(c * np, (c + 1) * np), inputs[c]!);
       return tf.sum(inject(c)(z) as tfc.Tensor);
     })) as tfc.Scalar;
     return tf.grads(f)(args);

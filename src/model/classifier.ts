@@ -343,7 +343,7 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
             data: xb.subarray(a * R, b * R), shape: [b - a, ...shape] as const,
             ...(o.attack && { attack: { labels: yb.slice(a, b), seed: makeRng(o.attack.seed).fork(`step:${step}:shard:${c}`).seed } }),
           })), crossEntropyCoupler(tf, yb, model.classes));
-        const lr = tf.tidy(() => adam.apply(r.grads.map((g, i) => tf.tensor(g, trainable[i]!.shape)), step));
+        const lr = adam.applyArrays(r.grads, step);
         model.afterStep?.();
         return { loss: r.loss, n: idx.length, hits: r.extras.hits!, lr };
       }

@@ -136,7 +136,7 @@ export function trainStack(tf: Tf, data: PairData, cfg: Omit<TrainConfig, "spec"
         const idx = batchIndices(cfg.seed, step, cfg.batch, data.count);
         const shards = ranges.map(([s, e]) => ({ data: data.rows(idx.subarray(s, e)), shape: [2 * (e - s), h, w, c] as const }));
         const r = await engine.gradients(list.map((v) => v.dataSync() as Float32Array), shards, couple);
-        const lr = tf.tidy(() => adam.apply(r.grads.map((g, i) => tf.tensor(g, list[i]!.shape)), step));
+        const lr = adam.applyArrays(r.grads, step);
         return { loss: r.loss, ...r.extras, lr };
       },
       state: () => ({

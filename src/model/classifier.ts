@@ -2,7 +2,7 @@ import type * as tfc from "@tensorflow/tfjs-core";
 import type * as arrow from "apache-arrow";
 import { Effect } from "effect";
 import type { Tf } from "../compute/backend.js";
-import { conv2d, conv2dSame } from "../compute/ops.js";
+import { addBias, conv2d, conv2dSame } from "../compute/ops.js";
 import { readAll } from "../compute/read.js";
 import type { Tensor, TensorSet } from "../sdk/ports.js";
 import { makeRng, type Rng } from "../sdk/rng.js";
@@ -106,10 +106,12 @@ export function frontendShape(arch: ClassifierArchitecture): [number, number, nu
 export function backboneForward(tf: Tf, p: Params, arch: ClassifierArchitecture, y: tfc.Tensor4D, opts: { inputGrad?: boolean } = {}): tfc.Tensor2D {
   return tf.tidy(() => {
     const dataIn = !arch.frontend_trainable && !opts.inputGrad; // the bottleneck's input is data when the front-end is frozen
-    y = tf.relu(tf.add(conv2d(tf, y, p["bottleneck.w"] as unknown as tfc.Tensor4D, 1, { inputGrad: !dataIn }), p["bottleneck.b"]!)) as tfc.Tensor4D;
+    // addBias: a bias gradient by matMul, not wasm's slow Sum over all but the last axis.
+    const b = (name: string) => p[name] as unknown as tfc.Tensor1D;
+    y = tf.relu(addBias(tf, conv2d(tf, y, p["bottleneck.w"] as unknown as tfc.Tensor4D, 1, { inputGrad: !dataIn }), b("bottleneck.b"))) as tfc.Tensor4D;
     for (let r = 0; r < arch.depth; r++) {
-      const h = tf.relu(tf.add(conv2dSame(tf, y, p[`res${r}.w1`] as unknown as tfc.Tensor4D), p[`res${r}.b1`]!)) as tfc.Tensor4D;
-      y = tf.relu(tf.add(y, tf.add(conv2dSame(tf, h, p[`res${r}.w2`] as unknown as tfc.Tensor4D), p[`res${r}.b2`]!))) as tfc.Tensor4D;
+      const h = tf.relu(addBias(tf, conv2dSame(tf, y, p[`res${r}.w1`] as unknown as tfc.Tensor4D), b(`res${r}.b1`))) as tfc.Tensor4D;
+      y = tf.relu(tf.add(y, addBias(tf, conv2dSame(tf, h, p[`res${r}.w2`] as unknown as tfc.Tensor4D), b(`res${r}.b2`)))) as tfc.Tensor4D;
     }
     return tf.add(tf.matMul(tf.mean(y, [1, 2]) as tfc.Tensor2D, p["head.w"]!), p["head.b"]!) as tfc.Tensor2D;
   });

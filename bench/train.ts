@@ -152,10 +152,12 @@ async function classifierStep() {
     return { ms: median(stamps.slice(2).map((t, i) => t - stamps[i + 1]!)), workers: r.workers };
   };
   const one = await time(1), all = CORES > 1 ? await time(CORES) : one;
+  const agreement = python ? classifierGradientCheck(python, p, arch) : undefined;
   disposeParams(p);
   console.log(`one classifier step: batch ${N} of ${SZ}×${SZ}, frozen front-end (${b1.kernel}×${b1.kernel}×${b1.channels}, ${b2.kernel}×${b2.kernel}×${b2.channels}), bottleneck ${W}, ${DEPTH} residual blocks, ${CLASSES} classes, cross-entropy, Adam; median of ${STEPS_C}; front-end output computed once per image on both sides; load ${load()}`);
   console.log(`  lcl (${backend}, 1 worker)        ${one.ms.toFixed(0).padStart(6)} ms/step`);
   if (CORES > 1) console.log(`  lcl (${backend}, ${all.workers} workers)       ${all.ms.toFixed(0).padStart(6)} ms/step   scaling efficiency ${((100 * one.ms) / (all.ms * all.workers)).toFixed(0)}%`);
+  if (agreement) console.log(agreement);
   if (!python) return;
   const side1 = SZ - b1.kernel + 1, p1 = Math.floor((side1 - 1) / b1.stride) + 1, side2 = p1 - b2.kernel + 1, p2 = Math.floor((side2 - 1) / b2.stride) + 1;
   const mat = (m: Float32Array, r: number, c: number) => `torch.tensor(${JSON.stringify(Array.from(m))}).reshape(${r}, ${c})`;
@@ -259,4 +261,57 @@ print(loss.item()); print(" ".join(map(str, w.grad.permute(2, 3, 1, 0).reshape(-
     return Math.max(...Array.from(a, (v, i) => Math.abs(v - t[i]!))) / scale;
   };
   console.log(`  gradient vs PyTorch (same x, w; loss ${loss.toFixed(6)} vs ${Number(tl).toFixed(6)}): max relative difference dL/dw ${rel(gw, tw!).toExponential(1)}, dL/db ${rel(gb, tb!).toExponential(1)}`);
+}
+
+/**
+ * The classifier step's loss and gradients (every trainable parameter, from the front-end's
+ * output on: the path fit trains) in lcl against an independent float64 PyTorch implementation
+ * of the same network on the same features, labels and weights: the largest relative difference.
+ */
+function classifierGradientCheck(python: string, p: Record<string, tfc.Variable>, arch: ClassifierArchitecture): string {
+  const n = 16, stem = resnetModel(tf, p, arch).frozenStem!();
+  const [h, w, c] = stem.rest.inputShape;
+  const images = Float32Array.from({ length: n * arch.input_size ** 2 }, (_, i) => Math.sin(i * 0.37) + Math.cos(i * 0.011));
+  const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % arch.classes);
+  const trainable = Object.entries(p).filter(([, v]) => v.trainable);
+  const { feats, loss, grads } = tf.tidy(() => {
+    const f = stem.apply(tf.tensor4d(images, [n, arch.input_size, arch.input_size, 1]));
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = stem.rest.logits(f, true);
+      return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), arch.classes)), 1))) as tfc.Scalar;
+    }, trainable.map(([, v]) => v));
+    return { feats: f.dataSync() as Float32Array, loss: value.dataSync()[0]!, grads: trainable.map(([, v]) => grads[v.name]!.dataSync() as Float32Array) };
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lcl-bench-clf-"));
+  const save = (name: string, a: Float32Array | Int32Array) => writeFileSync(path.join(dir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  save("feats", feats); save("labels", labels);
+  trainable.forEach(([name, v]) => save(name, Float32Array.from(v.dataSync() as Float32Array)));
+  const shapes = Object.fromEntries(trainable.map(([name, v]) => [name, v.shape]));
+  const r = spawnSync(python, ["-c", `
+import json, numpy as np, torch, torch.nn.functional as F
+d, shapes = ${JSON.stringify(dir)}, json.loads(${JSON.stringify(JSON.stringify(shapes))})
+ld = lambda f, *shape: torch.from_numpy(np.fromfile(d + "/" + f, dtype=np.float32).astype(np.float64).reshape(shape))
+P = {k: ld(k, *s).requires_grad_() for k, s in shapes.items()}
+conv_w = lambda t: t.permute(3, 2, 0, 1)   # [kh,kw,cin,cout] -> [cout,cin,kh,kw]
+x = ld("feats", ${n}, ${h}, ${w}, ${c}).permute(0, 3, 1, 2)
+y = torch.from_numpy(np.fromfile(d + "/labels", dtype=np.int32).astype(np.int64))
+t = F.relu(F.conv2d(x, conv_w(P["bottleneck.w"]), P["bottleneck.b"]))
+for r in range(${arch.depth}):
+    hh = F.relu(F.conv2d(t, conv_w(P[f"res{r}.w1"]), P[f"res{r}.b1"], padding=1))
+    t = F.relu(t + F.conv2d(hh, conv_w(P[f"res{r}.w2"]), P[f"res{r}.b2"], padding=1))
+loss = F.cross_entropy(t.mean((2, 3)) @ P["head.w"] + P["head.b"], y)
+loss.backward()
+print(loss.item())
+for k in shapes: print(k, " ".join(map(str, P[k].grad.reshape(-1).tolist())))
+`], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) return `  classifier gradient check vs PyTorch failed to run: ${r.stderr.trim().split("\n").pop()}`;
+  const [tl, ...rows] = r.stdout.trim().split("\n");
+  let worst = 0, where = "";
+  rows.forEach((row) => {
+    const [name, ...vals] = row.split(" "), ref = vals.map(Number), ours = grads[trainable.findIndex(([k]) => k === name)]!;
+    const scale = Math.max(...ref.map(Math.abs)), diff = Math.max(...ref.map((v, i) => Math.abs(v - ours[i]!))) / scale;
+    if (diff > worst) { worst = diff; where = name!; }
+  });
+  return `  classifier gradient vs PyTorch float64 (same features, labels, weights; loss ${loss.toFixed(6)} vs ${Number(tl).toFixed(6)}): max relative difference ${worst.toExponential(1)} (${where}), over all ${trainable.length} trainable tensors`;
 }

@@ -344,7 +344,7 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
           ranges.map(([a, b], c) => ({
             data: xb.subarray(a * R, b * R), shape: [b - a, ...shape] as const,
             ...(o.attack && { attack: { labels: yb.slice(a, b), seed: makeRng(o.attack.seed).fork(`step:${step}:shard:${c}`).seed } }),
-          })), crossEntropyCoupler(tf, yb, model.classes));
+          })), crossEntropyCoupler(yb, model.classes));
         const lr = adam.applyArrays(r.grads, step);
         model.afterStep?.();
         return { loss: r.loss, n: idx.length, hits: r.extras.hits!, lr };
@@ -384,19 +384,34 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
     })), ({ adam, engine }) => Effect.promise(async () => { adam.dispose(); await engine?.close(); }));
 }
 
-/** Mean cross-entropy of the whole batch's logits (per shard, in order) against `labels`; `hits` = correct predictions. */
-export function crossEntropyCoupler(tf: Tf, labels: Int32Array, classes: number): Coupler {
+/**
+ * Mean cross-entropy of the whole batch's logits (per shard, in order) against `labels`; `hits` =
+ * correct predictions (the first maximum counts, as argMax). Plain JS in float64: it runs on the
+ * main thread between the workers' forward and backward passes, while both wait, and as ~20 tfjs
+ * ops it took several ms per step; on a few hundred numbers JS takes microseconds.
+ * dL/dz_ij = (softmax(z_i)_j − [j = y_i]) / B.
+ */
+export function crossEntropyCoupler(labels: Int32Array, classes: number): Coupler {
   return (features) => {
-    let hits = 0;
-    const { loss, dz } = tf.tidy(() => {
-      const { value, grads } = tf.valueAndGrads((...z: tfc.Tensor[]) => {
-        const logits = tf.concat(z) as tfc.Tensor2D;
-        hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, "int32")), "float32")).dataSync()[0]!;
-        return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), classes)), 1))) as tfc.Scalar;
-      })(features.map((f) => tf.tensor2d(f, [f.length / classes, classes])));
-      return { loss: value.dataSync()[0]!, dz: grads };
+    const B = labels.length;
+    let loss = 0, hits = 0, row = 0;
+    const dz = features.map((f) => {
+      const out = new Float32Array(f.length);
+      for (let r = 0; r < f.length / classes; r++, row++) {
+        const z = f.subarray(r * classes, (r + 1) * classes), y = labels[row]!;
+        let max = -Infinity, arg = 0;
+        for (let j = 0; j < classes; j++) if (z[j]! > max) { max = z[j]!; arg = j; }
+        let sum = 0;
+        for (let j = 0; j < classes; j++) sum += Math.exp(z[j]! - max);
+        const lse = max + Math.log(sum);
+        loss += lse - z[y]!;
+        if (arg === y) hits++;
+        for (let j = 0; j < classes; j++) out[r * classes + j] = (Math.exp(z[j]! - lse) - (j === y ? 1 : 0)) / B;
+      }
+      return out;
     });
-    return { loss, extras: { hits }, dz: readAll(tf, dz) };
+    if (row !== B) throw new Error(`cross-entropy: ${row} logit rows for ${B} labels`);
+    return { loss: loss / B, extras: { hits }, dz };
   };
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { tensorflow } from "../../src/compute/backend.js";
 import { DEFAULT_BLOCKS } from "../../src/model/architecture.js";
 import { initBlock } from "../../src/model/block.js";
-import { accuracy, disposeParams, fit, initClassifier, pixelNormalisation, prepare, resnetModel, type ClassifierArchitecture, type Model, type Split } from "../../src/model/classifier.js";
+import { accuracy, crossEntropyCoupler, disposeParams, fit, initClassifier, pixelNormalisation, prepare, resnetModel, type ClassifierArchitecture, type Model, type Split } from "../../src/model/classifier.js";
 import { blockInfo, type FrontendArchitecture } from "../../src/model/frontend.js";
 import type { TensorSet } from "../../src/sdk/ports.js";
 import { makeRng } from "../../src/sdk/rng.js";
@@ -133,5 +133,22 @@ describe("classifier (LCL-V2Net backbone)", () => {
     expect(resnetModel(tf, p, { ...arch, frontend_trainable: true }).frozenStem).toBeUndefined();
     tf.dispose([x, y]);
     disposeParams(p);
+  });
+
+  it("the cross-entropy coupler's loss, hits and dL/dlogits equal tf's own (softmax cross-entropy on cpu) across shards", async () => {
+    const tf = await tensorflow("cpu");
+    const rng = makeRng(9), B = 7, K = 5;
+    const logits = Float32Array.from({ length: B * K }, () => rng.normal() * 3);
+    const labels = Int32Array.from({ length: B }, (_, i) => (i * 3) % K);
+    const ours = crossEntropyCoupler(labels, K)([logits.subarray(0, 3 * K), logits.subarray(3 * K)]);
+    const z = tf.tensor2d(logits, [B, K]), onehot = tf.oneHot(tf.tensor1d(labels, "int32"), K);
+    const { value, grad } = tf.valueAndGrad((t: tfc.Tensor) => tf.losses.softmaxCrossEntropy(onehot, t as tfc.Tensor2D) as tfc.Scalar)(z);
+    expect(ours.loss).toBeCloseTo(value.dataSync()[0]!, 5);
+    const ref = grad.dataSync(), got = [...ours.dz[0]!, ...ours.dz[1]!];
+    expect(ours.dz.map((d) => d.length)).toEqual([3 * K, 4 * K]);
+    got.forEach((g, i) => expect(Math.abs(g - ref[i]!)).toBeLessThan(1e-6));
+    const pred = tf.argMax(z, 1).dataSync();
+    expect(ours.extras.hits).toBe(Array.from(labels).filter((y, i) => pred[i] === y).length);
+    tf.dispose([z, onehot, value, grad]);
   });
 });

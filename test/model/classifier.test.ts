@@ -151,4 +151,25 @@ describe("classifier (LCL-V2Net backbone)", () => {
     expect(ours.extras.hits).toBe(Array.from(labels).filter((y, i) => pred[i] === y).length);
     tf.dispose([z, onehot, value, grad]);
   });
+
+  it("with the frozen stem's cached features (no transform hook), an interrupted fit resumes bit-identical", async () => {
+    const tf = await tensorflow("wasm");
+    const { arch, frontend } = tinyNet();
+    const split = (n: number, seed: number): Split => { const d = shapes(n, seed); return { x: prepare(tf, d.pixels, 28, 32, arch.input_normalisation), y: d.y, n }; };
+    const train = split(60, 2), val = split(30, 3);
+    let saved: { step: number; state: TensorSet; meta?: unknown } | undefined;
+    const checkpoint = { load: async () => saved, save: async (step: number, state: TensorSet, meta?: unknown) => { saved = { step, state: structuredClone(state), meta: structuredClone(meta) }; } };
+    const run = async (io: { checkpoint?: typeof checkpoint; progress?: (d: number) => void }, signal?: AbortSignal) => {
+      const p = initClassifier(tf, arch, frontend, makeRng(4));
+      try {
+        await Effect.runPromise(fit(tf, resnetModel(tf, p, arch), train, val, { epochs: 3, batch: 20, lr: 5e-3, patience: 3, seed: 1, shards: 2, workers: 1 }, { progress: io.progress ?? (() => {}), log: () => {}, ...(io.checkpoint ? { checkpoint: io.checkpoint } : {}) }), signal ? { signal } : {});
+        return Float32Array.from(p["res0.w2"]!.dataSync() as Float32Array);
+      } finally { disposeParams(p); }
+    };
+    const whole = await run({});
+    const ctl = new AbortController();
+    await expect(run({ checkpoint, progress: (d) => { if (d === 5) ctl.abort(); } }, ctl.signal)).rejects.toThrow();
+    expect(saved?.step).toBe(5);
+    expect(Buffer.from((await run({ checkpoint })).buffer).equals(Buffer.from(whole.buffer))).toBe(true);
+  }, 60_000);
 });

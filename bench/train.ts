@@ -73,32 +73,32 @@ async function layerStep() {
     // matrices (σ, edge-renormalised, stride 2), divisive norm blurred with 2σ, then the spectral loss.
     const conv = S - K + 1, pooled = Math.floor((conv - 1) / 2) + 1;
     const torch = (threads: number) => spawnSync(python, ["-c", `
-  import math, time, resource, torch
-  import torch.nn.functional as F
-  torch.manual_seed(0); torch.set_num_threads(${threads})
-  B, S, K, C, STEPS = ${B}, ${S}, ${K}, ${C}, ${STEPS}
-  x = torch.randn(2 * B, 1, S, S)
-  w = (torch.randn(C, 1, K, K) * math.sqrt(2 / (K * K))).requires_grad_(); b = torch.zeros(C, requires_grad=True)
-  opt = torch.optim.AdamW([w, b], 1e-3, weight_decay=0)
-  g2 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(conv, 1, 2)))}).reshape(${conv}, ${pooled})
-  g1 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(pooled, 2, 1)))}).reshape(${pooled}, ${pooled})
-  blur = lambda t, g: g.T @ (t @ g)   # separable: columns, then rows (lcl's gaussianPool); PyTorch's faster form here, ~2x a depthwise conv with border renormalisation
-  def step():
-      opt.zero_grad()
-      u = F.relu(F.conv2d(x, w, b))
-      p = torch.sqrt(blur(u * u, g2) + 1e-6)
-      p = p / (torch.sqrt(blur((p * p).mean(1, keepdim=True), g1) + 1e-12) + 1e-3)
-      z = p.mean((2, 3)); za, zb = z[:B], z[B:]
-      ua = za - za.mean(0); ua = ua / torch.sqrt((ua * ua).sum(1, keepdim=True) + 1e-12)
-      ub = zb - zb.mean(0); ub = ub / torch.sqrt((ub * ub).sum(1, keepdim=True) + 1e-12)
-      gram = ua @ ub.T; d = (ua * ub).sum(1)
-      loss = -2 * d.mean() + ((gram ** 2).sum() - (d ** 2).sum()) / (B * (B - 1))
-      loss.backward(); opt.step()
-  step(); step(); ts = []
-  for _ in range(STEPS):
-      t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1000)
-  print(sorted(ts)[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-  `], { encoding: "utf8" });
+import math, time, resource, torch
+import torch.nn.functional as F
+torch.manual_seed(0); torch.set_num_threads(${threads})
+B, S, K, C, STEPS = ${B}, ${S}, ${K}, ${C}, ${STEPS}
+x = torch.randn(2 * B, 1, S, S)
+w = (torch.randn(C, 1, K, K) * math.sqrt(2 / (K * K))).requires_grad_(); b = torch.zeros(C, requires_grad=True)
+opt = torch.optim.AdamW([w, b], 1e-3, weight_decay=0)
+g2 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(conv, 1, 2)))}).reshape(${conv}, ${pooled})
+g1 = torch.tensor(${JSON.stringify(Array.from(gaussianMatrix(pooled, 2, 1)))}).reshape(${pooled}, ${pooled})
+blur = lambda t, g: g.T @ (t @ g)   # separable: columns, then rows (lcl's gaussianPool); PyTorch's faster form here, ~2x a depthwise conv with border renormalisation
+def step():
+    opt.zero_grad()
+    u = F.relu(F.conv2d(x, w, b))
+    p = torch.sqrt(blur(u * u, g2) + 1e-6)
+    p = p / (torch.sqrt(blur((p * p).mean(1, keepdim=True), g1) + 1e-12) + 1e-3)
+    z = p.mean((2, 3)); za, zb = z[:B], z[B:]
+    ua = za - za.mean(0); ua = ua / torch.sqrt((ua * ua).sum(1, keepdim=True) + 1e-12)
+    ub = zb - zb.mean(0); ub = ub / torch.sqrt((ub * ub).sum(1, keepdim=True) + 1e-12)
+    gram = ua @ ub.T; d = (ua * ub).sum(1)
+    loss = -2 * d.mean() + ((gram ** 2).sum() - (d ** 2).sum()) / (B * (B - 1))
+    loss.backward(); opt.step()
+step(); step(); ts = []
+for _ in range(STEPS):
+    t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1000)
+print(sorted(ts)[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+`], { encoding: "utf8" });
     gradientCheck(python);
     const threads = [...new Set([1, CORES])];
     const peer: { threads: number; ms: number }[] = [];

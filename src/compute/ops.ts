@@ -31,7 +31,16 @@ export function subsample(tf: Tf, x: tfc.Tensor4D, s: number): tfc.Tensor4D {
  * `inputGrad: true` adds dL/dx (for layers inside a deep net); stride > 1 subsamples a stride-1 conv.
  */
 export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opts: { inputGrad?: boolean; noGrad?: boolean } = {}): tfc.Tensor4D {
-  if (opts.noGrad) return tf.conv2d(x, w, stride, "valid");
+  if (opts.noGrad && stride !== 1) return tf.conv2d(x, w, stride, "valid");
+  if (opts.noGrad) {
+    // Frozen weights, but an attack may still differentiate through x (a frozen front-end under
+    // PGD): give it the forward-conv input gradient, not wasm's slow Conv2DBackpropInput.
+    const conv = tf.customGrad(((xt: tfc.Tensor4D, save: (ts: tfc.Tensor[]) => void) => {
+      save([w]);
+      return { value: tf.conv2d(xt, w, 1, "valid"), gradFunc: (dy: tfc.Tensor4D, [ws]: tfc.Tensor4D[]) => convInputGrad(tf, dy, ws!, "valid") };
+    }) as unknown as Parameters<Tf["customGrad"]>[0]);
+    return conv(x) as tfc.Tensor4D;
+  }
   // Strided convs are rare here (CORnet-S): a stride-1 conv, subsampled, keeps them on the fast path.
   if (stride !== 1) return subsample(tf, conv2d(tf, x, w, 1, opts), stride);
   if (opts.inputGrad) {

@@ -94,10 +94,22 @@ describe("training ops that are fast on wasm", () => {
     }
   });
 
+  it("a frozen (noGrad) conv's input gradient on wasm equals tf.conv2d's on cpu", async () => {
+    const run = async (backend: string, ours: boolean) => {
+      const tf = await tensorflow(backend);
+      const x = tf.randomNormal([2, 9, 8, 3], 0, 1, "float32", 61) as tfc.Tensor4D, w = tf.randomNormal([5, 3, 3, 4], 0, 0.3, "float32", 62) as tfc.Tensor4D;
+      const weights = tf.reshape(tf.sin(tf.range(0, 2 * 5 * 6 * 4)), [2, 5, 6, 4]);
+      return tf.grad((xt: tfc.Tensor) => tf.sum(tf.mul(ours ? conv2d(tf, xt as tfc.Tensor4D, w, 1, { noGrad: true }) : tf.conv2d(xt as tfc.Tensor4D, w, 1, "valid"), weights)))(x).dataSync().slice();
+    };
+    close(await run("wasm", true), await run("cpu", false), 1e-4);
+  });
+
   it("conv backprop on wasm runs forward convs only (wasm's Conv2DBackpropInput is a slow plain loop)", async () => {
     const tf = await tensorflow("wasm");
     const x = tf.randomNormal([2, 6, 6, 4], 0, 1, "float32", 51) as tfc.Tensor4D, w = tf.randomNormal([3, 3, 4, 4], 0, 0.3, "float32", 52) as tfc.Tensor4D;
-    const info = await tf.profile(() => tf.tidy(() => tf.grads((xt: tfc.Tensor, wt: tfc.Tensor) => tf.sum(conv2d(tf, conv2dSame(tf, xt as tfc.Tensor4D, wt as tfc.Tensor4D), wt as tfc.Tensor4D, 1, { inputGrad: true })))([x, w]).forEach((g) => g.dataSync())));
+    // conv2dSame, a valid conv with weight and input gradients, and a frozen (noGrad) conv an attack differentiates through.
+    const info = await tf.profile(() => tf.tidy(() => tf.grads((xt: tfc.Tensor, wt: tfc.Tensor) =>
+      tf.sum(conv2d(tf, conv2d(tf, conv2dSame(tf, xt as tfc.Tensor4D, wt as tfc.Tensor4D), wt as tfc.Tensor4D, 1, { inputGrad: true }), w, 1, { noGrad: true })))([x, w]).forEach((g) => g.dataSync())));
     const names = new Set(info.kernels.map((k) => k.name));
     expect(names.has("Conv2D")).toBe(true);
     expect([...names].filter((n) => n.startsWith("Conv2DBackprop"))).toEqual([]);

@@ -49,24 +49,30 @@ async function lcl(workers: number) {
   return { ms: median(Array.from({ length: STEPS }, (_, i) => (r.curve.wall_s[i + 2]! - r.curve.wall_s[i + 1]!) * 1000)), w: r.w, workers: r.workers };
 }
 const load = () => os.loadavg()[0]!.toFixed(1);
-console.log(`one layer-1 training step: batch ${B} pairs (${2 * B} patches ${S}×${S}), ${K}×${K}×${C} conv, L2 pooling (σ 1, stride 2), divisive norm (σ 2), spectral loss, Adam; median of ${STEPS}; ${CORES} cores, load ${load()}`);
-const one = await lcl(1);
-console.log(`  lcl (${backend}, 1 worker)        ${one.ms.toFixed(0).padStart(6)} ms/step`);
-const all = CORES > 1 ? await lcl(CORES) : one;
-if (CORES > 1) {
-  const same = Buffer.from(all.w.buffer).equals(Buffer.from(one.w.buffer));
-  console.log(`  lcl (${backend}, ${all.workers} workers)       ${all.ms.toFixed(0).padStart(6)} ms/step   scaling efficiency ${((100 * one.ms) / (all.ms * all.workers)).toFixed(0)}% (aim ≥ 85% at 2)   weights vs 1 worker: ${same ? "bit-identical" : "DIFFERENT"}`);
-}
-
 // Debian's python3-torch lives under /usr/bin/python3, which a pyenv/venv python3 may shadow.
 const python = ["/usr/bin/python3", "python3"].find((py) => spawnSync(py, ["-c", "import torch"]).status === 0);
-if (!python) {
-  console.log("  PyTorch: not installed — skipped (Debian: apt-get install python3-torch)");
-} else {
-  // The same function as blockForward: valid conv, ReLU, energy pooling with lcl's own Gaussian
-  // matrices (σ, edge-renormalised, stride 2), divisive norm blurred with 2σ, then the spectral loss.
-  const conv = S - K + 1, pooled = Math.floor((conv - 1) / 2) + 1;
-  const torch = (threads: number) => spawnSync(python, ["-c", `
+// BENCH_PART=classifier or layer1 runs one of the two steps (default: both).
+const PART = process.env.BENCH_PART ?? "all";
+if (PART !== "all" && PART !== "layer1" && PART !== "classifier") throw new Error(`BENCH_PART=${PART}: expected layer1, classifier or all`);
+if (PART !== "classifier") await layerStep();
+
+async function layerStep() {
+  console.log(`one layer-1 training step: batch ${B} pairs (${2 * B} patches ${S}×${S}), ${K}×${K}×${C} conv, L2 pooling (σ 1, stride 2), divisive norm (σ 2), spectral loss, Adam; median of ${STEPS}; ${CORES} cores, load ${load()}`);
+  const one = await lcl(1);
+  console.log(`  lcl (${backend}, 1 worker)        ${one.ms.toFixed(0).padStart(6)} ms/step`);
+  const all = CORES > 1 ? await lcl(CORES) : one;
+  if (CORES > 1) {
+    const same = Buffer.from(all.w.buffer).equals(Buffer.from(one.w.buffer));
+    console.log(`  lcl (${backend}, ${all.workers} workers)       ${all.ms.toFixed(0).padStart(6)} ms/step   scaling efficiency ${((100 * one.ms) / (all.ms * all.workers)).toFixed(0)}% (aim ≥ 85% at 2)   weights vs 1 worker: ${same ? "bit-identical" : "DIFFERENT"}`);
+  }
+
+  if (!python) {
+    console.log("  PyTorch: not installed — skipped (Debian: apt-get install python3-torch)");
+  } else {
+    // The same function as blockForward: valid conv, ReLU, energy pooling with lcl's own Gaussian
+    // matrices (σ, edge-renormalised, stride 2), divisive norm blurred with 2σ, then the spectral loss.
+    const conv = S - K + 1, pooled = Math.floor((conv - 1) / 2) + 1;
+    const torch = (threads: number) => spawnSync(python, ["-c", `
 import math, time, resource, torch
 import torch.nn.functional as F
 torch.manual_seed(0); torch.set_num_threads(${threads})
@@ -93,18 +99,19 @@ for _ in range(STEPS):
     t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1000)
 print(sorted(ts)[len(ts) // 2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 `], { encoding: "utf8" });
-  gradientCheck(python);
-  const threads = [...new Set([1, CORES])];
-  const peer: { threads: number; ms: number }[] = [];
-  for (const t of threads) {
-    const r = torch(t);
-    if (r.status !== 0) { console.log(`  PyTorch failed: ${r.stderr.trim().split("\n").pop()}`); break; }
-    const [ms, rss] = r.stdout.trim().split(" ").map(Number) as [number, number];
-    const ours = t === 1 ? one : all;
-    peer.push({ threads: t, ms });
-    console.log(`  PyTorch (CPU, ${t} thread${t > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${t} thread${t > 1 ? "s" : ""})   peak RSS ${rss.toFixed(0)} MiB`);
+    gradientCheck(python);
+    const threads = [...new Set([1, CORES])];
+    const peer: { threads: number; ms: number }[] = [];
+    for (const t of threads) {
+      const r = torch(t);
+      if (r.status !== 0) { console.log(`  PyTorch failed: ${r.stderr.trim().split("\n").pop()}`); break; }
+      const [ms, rss] = r.stdout.trim().split(" ").map(Number) as [number, number];
+      const ours = t === 1 ? one : all;
+      peer.push({ threads: t, ms });
+      console.log(`  PyTorch (CPU, ${t} thread${t > 1 ? "s" : " "})     ${ms.toFixed(0).padStart(6)} ms/step   ratio lcl/PyTorch ${(ours.ms / ms).toFixed(2)}× (${ours.workers} worker${ours.workers > 1 ? "s" : ""} vs ${t} thread${t > 1 ? "s" : ""})   peak RSS ${rss.toFixed(0)} MiB`);
+    }
+    againstBest(all, peer);
   }
-  againstBest(all, peer);
 }
 
 /** The ratio that counts: lcl on every core against PyTorch at its fastest thread count (not always all cores). */
@@ -113,7 +120,7 @@ function againstBest(ours: { ms: number; workers: number }, peer: readonly { thr
   const best = peer.reduce((a, b) => (b.ms < a.ms ? b : a));
   console.log(`  lcl (${ours.workers} workers) vs PyTorch at its best (${best.threads} thread${best.threads > 1 ? "s" : ""}, ${best.ms.toFixed(0)} ms): ${(ours.ms / best.ms).toFixed(2)}× (aim ≤ 1.5×)`);
 }
-await classifierStep();
+if (PART !== "layer1") await classifierStep();
 console.log(`  lcl peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (main thread + workers); load at the end ${load()}`);
 
 /**
@@ -121,7 +128,10 @@ console.log(`  lcl peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)
  * frozen two-block front-end (7×7×32, 3×3×64, pooling and normalisation as above) → 1×1
  * bottleneck to 32 → 2 residual blocks of two 3×3 convs → global average pool → 10 logits,
  * cross-entropy, Adam. lcl through `fit` (the one loop, 4 shards) at 1 worker and at every core,
- * PyTorch the same function at 1 thread and at every core.
+ * PyTorch the same function at 1 thread and at every core. The front-end is frozen and the images
+ * are not augmented, so both compute its output once per image before training (fit's frozen
+ * stem) and a step starts at the bottleneck; adversarial training cannot do that (its inputs
+ * change every step) and runs the whole network.
  */
 async function classifierStep() {
   const N = 64, SZ = 32, W = 32, DEPTH = 2, CLASSES = 10, STEPS_C = STEPS;
@@ -142,10 +152,12 @@ async function classifierStep() {
     return { ms: median(stamps.slice(2).map((t, i) => t - stamps[i + 1]!)), workers: r.workers };
   };
   const one = await time(1), all = CORES > 1 ? await time(CORES) : one;
+  const agreement = python ? classifierGradientCheck(python, p, arch) : undefined;
   disposeParams(p);
-  console.log(`one classifier step: batch ${N} of ${SZ}×${SZ}, frozen front-end (${b1.kernel}×${b1.kernel}×${b1.channels}, ${b2.kernel}×${b2.kernel}×${b2.channels}), bottleneck ${W}, ${DEPTH} residual blocks, ${CLASSES} classes, cross-entropy, Adam; median of ${STEPS_C}`);
+  console.log(`one classifier step: batch ${N} of ${SZ}×${SZ}, frozen front-end (${b1.kernel}×${b1.kernel}×${b1.channels}, ${b2.kernel}×${b2.kernel}×${b2.channels}), bottleneck ${W}, ${DEPTH} residual blocks, ${CLASSES} classes, cross-entropy, Adam; median of ${STEPS_C}; front-end output computed once per image on both sides; load ${load()}`);
   console.log(`  lcl (${backend}, 1 worker)        ${one.ms.toFixed(0).padStart(6)} ms/step`);
   if (CORES > 1) console.log(`  lcl (${backend}, ${all.workers} workers)       ${all.ms.toFixed(0).padStart(6)} ms/step   scaling efficiency ${((100 * one.ms) / (all.ms * all.workers)).toFixed(0)}%`);
+  if (agreement) console.log(agreement);
   if (!python) return;
   const side1 = SZ - b1.kernel + 1, p1 = Math.floor((side1 - 1) / b1.stride) + 1, side2 = p1 - b2.kernel + 1, p2 = Math.floor((side2 - 1) / b2.stride) + 1;
   const mat = (m: Float32Array, r: number, c: number) => `torch.tensor(${JSON.stringify(Array.from(m))}).reshape(${r}, ${c})`;
@@ -170,12 +182,13 @@ res = [(P(W, W, 3, 3), P(W), P(W, W, 3, 3), P(W)) for _ in range(DEPTH)]
 hw, hb = P(CLASSES, W), P(CLASSES)
 params = [bw, bb, hw, hb] + [t for r in res for t in r]
 opt = torch.optim.Adam(params, 1e-3)
+# The front-end is frozen and the images are not augmented: both sides compute it once per image.
+with torch.no_grad():
+    feats = x
+    for w, b, g, gn in fe: feats = block(feats, w, b, g, gn)
 def step():
     opt.zero_grad()
-    with torch.no_grad():
-        t = x
-        for w, b, g, gn in fe: t = block(t, w, b, g, gn)
-    t = F.relu(F.conv2d(t, bw, bb))
+    t = F.relu(F.conv2d(feats, bw, bb))
     for w1, b1, w2, b2 in res:
         h = F.relu(F.conv2d(t, w1, b1, padding=1)); t = F.relu(t + F.conv2d(h, w2, b2, padding=1))
     loss = F.cross_entropy(t.mean((2, 3)) @ hw.T + hb, y)
@@ -248,4 +261,57 @@ print(loss.item()); print(" ".join(map(str, w.grad.permute(2, 3, 1, 0).reshape(-
     return Math.max(...Array.from(a, (v, i) => Math.abs(v - t[i]!))) / scale;
   };
   console.log(`  gradient vs PyTorch (same x, w; loss ${loss.toFixed(6)} vs ${Number(tl).toFixed(6)}): max relative difference dL/dw ${rel(gw, tw!).toExponential(1)}, dL/db ${rel(gb, tb!).toExponential(1)}`);
+}
+
+/**
+ * The classifier step's loss and gradients (every trainable parameter, from the front-end's
+ * output on: the path fit trains) in lcl against an independent float64 PyTorch implementation
+ * of the same network on the same features, labels and weights: the largest relative difference.
+ */
+function classifierGradientCheck(python: string, p: Record<string, tfc.Variable>, arch: ClassifierArchitecture): string {
+  const n = 16, stem = resnetModel(tf, p, arch).frozenStem!();
+  const [h, w, c] = stem.rest.inputShape;
+  const images = Float32Array.from({ length: n * arch.input_size ** 2 }, (_, i) => Math.sin(i * 0.37) + Math.cos(i * 0.011));
+  const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % arch.classes);
+  const trainable = Object.entries(p).filter(([, v]) => v.trainable);
+  const { feats, loss, grads } = tf.tidy(() => {
+    const f = stem.apply(tf.tensor4d(images, [n, arch.input_size, arch.input_size, 1]));
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = stem.rest.logits(f, true);
+      return tf.mean(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), arch.classes)), 1))) as tfc.Scalar;
+    }, trainable.map(([, v]) => v));
+    return { feats: f.dataSync() as Float32Array, loss: value.dataSync()[0]!, grads: trainable.map(([, v]) => grads[v.name]!.dataSync() as Float32Array) };
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lcl-bench-clf-"));
+  const save = (name: string, a: Float32Array | Int32Array) => writeFileSync(path.join(dir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  save("feats", feats); save("labels", labels);
+  trainable.forEach(([name, v]) => save(name, Float32Array.from(v.dataSync() as Float32Array)));
+  const shapes = Object.fromEntries(trainable.map(([name, v]) => [name, v.shape]));
+  const r = spawnSync(python, ["-c", `
+import json, numpy as np, torch, torch.nn.functional as F
+d, shapes = ${JSON.stringify(dir)}, json.loads(${JSON.stringify(JSON.stringify(shapes))})
+ld = lambda f, *shape: torch.from_numpy(np.fromfile(d + "/" + f, dtype=np.float32).astype(np.float64).reshape(shape))
+P = {k: ld(k, *s).requires_grad_() for k, s in shapes.items()}
+conv_w = lambda t: t.permute(3, 2, 0, 1)   # [kh,kw,cin,cout] -> [cout,cin,kh,kw]
+x = ld("feats", ${n}, ${h}, ${w}, ${c}).permute(0, 3, 1, 2)
+y = torch.from_numpy(np.fromfile(d + "/labels", dtype=np.int32).astype(np.int64))
+t = F.relu(F.conv2d(x, conv_w(P["bottleneck.w"]), P["bottleneck.b"]))
+for r in range(${arch.depth}):
+    hh = F.relu(F.conv2d(t, conv_w(P[f"res{r}.w1"]), P[f"res{r}.b1"], padding=1))
+    t = F.relu(t + F.conv2d(hh, conv_w(P[f"res{r}.w2"]), P[f"res{r}.b2"], padding=1))
+loss = F.cross_entropy(t.mean((2, 3)) @ P["head.w"] + P["head.b"], y)
+loss.backward()
+print(loss.item())
+for k in shapes: print(k, " ".join(map(str, P[k].grad.reshape(-1).tolist())))
+`], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) return `  classifier gradient check vs PyTorch failed to run: ${r.stderr.trim().split("\n").pop()}`;
+  const [tl, ...rows] = r.stdout.trim().split("\n");
+  let worst = 0, where = "";
+  rows.forEach((row) => {
+    const [name, ...vals] = row.split(" "), ref = vals.map(Number), ours = grads[trainable.findIndex(([k]) => k === name)]!;
+    const scale = Math.max(...ref.map(Math.abs)), diff = Math.max(...ref.map((v, i) => Math.abs(v - ours[i]!))) / scale;
+    if (diff > worst) { worst = diff; where = name!; }
+  });
+  return `  classifier gradient vs PyTorch float64 (same features, labels, weights; loss ${loss.toFixed(6)} vs ${Number(tl).toFixed(6)}): max relative difference ${worst.toExponential(1)} (${where}), over all ${trainable.length} trainable tensors`;
 }

@@ -1,7 +1,6 @@
 import { defineStage, param, port, Schema, tensorflow } from "lcl";
-import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { Effect } from "effect";
-import { defaultStepSize, pgd, robustAccuracy, type PgdOptions } from "../src/model/adversarial.js";
+import { defaultStepSize, robustAccuracy, type PgdOptions } from "../src/model/adversarial.js";
 import { accuracy, disposeParams, fit, initClassifier, inputNormalisation, loadParams, resnetModel, splitFromTable, type ClassifierArchitecture, type Split } from "../src/model/classifier.js";
 import type { FrontendArchitecture } from "../src/model/frontend.js";
 
@@ -60,11 +59,9 @@ export default defineStage({
       norm: p.adversarial, epsilon: p.adversarial_epsilon, steps: p.adversarial_steps, randomStart: p.adversarial_random_start,
       stepSize: p.adversarial_step_size || defaultStepSize(p.adversarial_epsilon, p.adversarial_steps),
     };
-    // The attack needs logits differentiable w.r.t. the input; the training step does not.
-    const attacked = resnetModel(tf, params, arch, { inputGrad: true });
-    const pgdRng = ctx.rng.fork(`pgd:${p.seed}`);
-    const transformBatch = attack && ((x: Tensor4D, y: Int32Array, step: number) => pgd(tf, (t) => attacked.logits(t, false), x, y, attack, pgdRng.fork(`step:${step}`)));
-    const r = await Effect.runPromise(fit(tf, resnetModel(tf, params, arch), train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed, transformBatch, shards: p.shards },
+    // PGD runs in the training workers, each attacking the shards it computes (bit-identical for any worker count).
+    const r = await Effect.runPromise(fit(tf, resnetModel(tf, params, arch), train, val, { epochs: p.epochs, batch: p.batch, lr: p.lr, patience: p.patience, seed, shards: p.shards,
+      ...(attack && { attack: { pgd: attack, seed: ctx.rng.fork(`pgd:${p.seed}`).seed } }) },
       { progress: ctx.progress, log: ctx.log, checkpoint: ctx.checkpoint }), { signal: ctx.signal });
     disposeParams(params);
     const best = loadParams(tf, r.best);

@@ -31,33 +31,75 @@ export function subsample(tf: Tf, x: tfc.Tensor4D, s: number): tfc.Tensor4D {
  * `inputGrad: true` adds dL/dx (for layers inside a deep net); stride > 1 subsamples a stride-1 conv.
  */
 export function conv2d(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D, stride = 1, opts: { inputGrad?: boolean; noGrad?: boolean } = {}): tfc.Tensor4D {
-  if (opts.noGrad) return tf.conv2d(x, w, stride, "valid");
+  if (opts.noGrad && stride !== 1) return tf.conv2d(x, w, stride, "valid");
+  if (opts.noGrad) {
+    // Frozen weights, but an attack may still differentiate through x (a frozen front-end under
+    // PGD): give it the forward-conv input gradient, not wasm's slow Conv2DBackpropInput.
+    const conv = tf.customGrad(((xt: tfc.Tensor4D, save: (ts: tfc.Tensor[]) => void) => {
+      save([w]);
+      return { value: tf.conv2d(xt, w, 1, "valid"), gradFunc: (dy: tfc.Tensor4D, [ws]: tfc.Tensor4D[]) => convInputGrad(tf, dy, ws!, "valid") };
+    }) as unknown as Parameters<Tf["customGrad"]>[0]);
+    return conv(x) as tfc.Tensor4D;
+  }
   // Strided convs are rare here (CORnet-S): a stride-1 conv, subsampled, keeps them on the fast path.
   if (stride !== 1) return subsample(tf, conv2d(tf, x, w, 1, opts), stride);
-  const weightGrad = (xs: tfc.Tensor4D, dy: tfc.Tensor4D) => tf.transpose(
-    tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]) as tfc.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tfc.Tensor4D, 1, "valid"), [1, 2, 0, 3]);
   if (opts.inputGrad) {
-    // Deep nets also need dL/dx: wasm has Conv2DBackpropInput natively (conv2dTranspose).
     const conv = tf.customGrad(((xt: tfc.Tensor4D, wt: tfc.Tensor4D, save: (ts: tfc.Tensor[]) => void) => {
       save([xt, wt]);
       return {
         value: tf.conv2d(xt, wt, 1, "valid"),
-        gradFunc: (dy: tfc.Tensor4D, [xs, ws]: tfc.Tensor4D[]) => [tf.conv2dTranspose(dy, ws!, xs!.shape, 1, "valid"), weightGrad(xs!, dy)],
+        gradFunc: (dy: tfc.Tensor4D, [xs, ws]: tfc.Tensor4D[]) => [convInputGrad(tf, dy, ws!, "valid"), convWeightGrad(tf, xs!, dy)],
       };
     }) as unknown as Parameters<Tf["customGrad"]>[0]);
     return conv(x, w) as tfc.Tensor4D;
   }
   const conv = tf.customGrad(((wt: tfc.Tensor4D, save: (ts: tfc.Tensor[]) => void) => {
     save([x]); // x may be an intermediate of the forward pass, disposed before backprop unless saved
-    return { value: tf.conv2d(x, wt, 1, "valid"), gradFunc: (dy: tfc.Tensor4D, [xs]: tfc.Tensor4D[]) => weightGrad(xs!, dy) };
+    return { value: tf.conv2d(x, wt, 1, "valid"), gradFunc: (dy: tfc.Tensor4D, [xs]: tfc.Tensor4D[]) => convWeightGrad(tf, xs!, dy) };
   }) as unknown as Parameters<Tf["customGrad"]>[0]);
   return conv(w) as tfc.Tensor4D;
 }
 
+/**
+ * dL/dw of a stride-1 "valid" conv as a forward conv, batch and channels swapped:
+ * dW[dy,dx,ci,co] = Σ_{n,i,j} x[n,i+dy,j+dx,ci]·g[n,i,j,co] = conv2d(x as [Cin,H,W,N], g as [Ho,Wo,N,Cout]).
+ */
+function convWeightGrad(tf: Tf, x: tfc.Tensor4D, dy: tfc.Tensor4D): tfc.Tensor4D {
+  return tf.transpose(tf.conv2d(tf.transpose(x, [3, 1, 2, 0]) as tfc.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tfc.Tensor4D, 1, "valid"), [1, 2, 0, 3]);
+}
+
+/**
+ * dL/dx of a stride-1 conv as a forward conv: correlating dy with the kernel rotated by 180°
+ * and its channel axes swapped ([k,k,Cout,Cin]). For a "valid" conv dy is zero-padded by k−1
+ * ("full" correlation); for "same" (odd k) the "same" correlation is the input gradient.
+ * wasm's own Conv2DBackpropInput is a plain loop, several times slower than its XNNPACK forward
+ * conv (profiled: the 3×3 residual convs' input gradients were the largest cost of a classifier step).
+ */
+function convInputGrad(tf: Tf, dy: tfc.Tensor4D, w: tfc.Tensor4D, pad: "valid" | "same"): tfc.Tensor4D {
+  const [kh, kw, cin, cout] = w.shape, n = kh * kw;
+  // 180° rotation as a matMul with the reversal permutation: wasm's Reverse kernel is ~5× slower (profiled).
+  const flip = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) flip[i * n + (n - 1 - i)] = 1;
+  const rotated = tf.reshape(tf.matMul(tf.tensor2d(flip, [n, n]), tf.reshape(w, [n, cin * cout])), [kh, kw, cin, cout]);
+  const rot = tf.transpose(rotated, [0, 1, 3, 2]) as tfc.Tensor4D;
+  if (pad === "same") return tf.conv2d(dy, rot, 1, "same");
+  return tf.conv2d(tf.pad(dy, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]), rot, 1, "valid");
+}
+
 /** "same"-padded conv (zero padding, odd k, stride 1), differentiable in x and w. */
 export function conv2dSame(tf: Tf, x: tfc.Tensor4D, w: tfc.Tensor4D): tfc.Tensor4D {
-  const p = (w.shape[0] - 1) / 2;
-  return conv2d(tf, p ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x, w, 1, { inputGrad: true });
+  const [kh, kw] = w.shape;
+  if (kh % 2 === 0 || kw % 2 === 0) throw new Error(`conv2dSame needs an odd kernel (got ${kh}×${kw})`);
+  const ph = (kh - 1) / 2, pw = (kw - 1) / 2;
+  const conv = tf.customGrad(((xt: tfc.Tensor4D, wt: tfc.Tensor4D, save: (ts: tfc.Tensor[]) => void) => {
+    save([xt, wt]);
+    return {
+      value: tf.conv2d(xt, wt, 1, "same"),
+      gradFunc: (dy: tfc.Tensor4D, [xs, ws]: tfc.Tensor4D[]) =>
+        [convInputGrad(tf, dy, ws!, "same"), convWeightGrad(tf, tf.pad(xs!, [[0, 0], [ph, ph], [pw, pw], [0, 0]]), dy)],
+    };
+  }) as unknown as Parameters<Tf["customGrad"]>[0]);
+  return conv(x, w) as tfc.Tensor4D;
 }
 
 /**

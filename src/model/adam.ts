@@ -56,6 +56,33 @@ export class Adam {
     return lr;
   }
 
+  /**
+   * The same update from gradients already in JS memory (what the data-parallel engine returns),
+   * element by element in float32: Math.fround after every operation, in `apply`'s order, gives
+   * each op's correctly rounded float32 result as tfjs's kernels do, so the weights are
+   * bit-identical to `apply`'s — without `apply`'s ~16 tfjs ops per parameter tensor, which
+   * run serially on the main thread while workers wait (~3.7 ms of a classifier step).
+   */
+  applyArrays(grads: readonly Float32Array[], step: number): number {
+    const { tf, opts } = this, f = Math.fround;
+    const b1 = opts.beta1 ?? 0.9, b2 = opts.beta2 ?? 0.999;
+    const lr = opts.schedule ? opts.schedule(step) : cosineLr(opts, step);
+    // Scalars become float32 tensors in `apply`.
+    const B1 = f(b1), OB1 = f(1 - b1), B2 = f(b2), OB2 = f(1 - b2), EPS = f(opts.eps ?? 1e-8), WD = f(opts.weightDecay), LR = f(lr);
+    const C1 = f(1 - b1 ** (step + 1)), C2 = f(1 - b2 ** (step + 1));
+    this.params.forEach((p, i) => {
+      const g = grads[i]!, pv = Float32Array.from(p.dataSync() as Float32Array), mv = Float32Array.from(this.#m[i]!.dataSync() as Float32Array), vv = Float32Array.from(this.#v[i]!.dataSync() as Float32Array);
+      if (g.length !== pv.length) throw new Error(`Adam: gradient ${i} has ${g.length} values for a parameter of ${pv.length}`);
+      for (let j = 0; j < pv.length; j++) {
+        const gj = g[j]!, m = f(f(mv[j]! * B1) + f(gj * OB1)), v = f(f(vv[j]! * B2) + f(f(gj * gj) * OB2));
+        const u = f(f(f(m / C1) / f(f(Math.sqrt(f(v / C2))) + EPS)) + f(pv[j]! * WD));
+        mv[j] = m; vv[j] = v; pv[j] = f(pv[j]! - f(u * LR));
+      }
+      tf.tidy(() => { this.#m[i]!.assign(tf.tensor(mv, this.#m[i]!.shape)); this.#v[i]!.assign(tf.tensor(vv, this.#v[i]!.shape)); p.assign(tf.tensor(pv, p.shape)); });
+    });
+    return lr;
+  }
+
   /** Moments as plain tensors, named `<prefix>m<i>` / `<prefix>v<i>`, for a checkpoint. */
   state(prefix = "adam."): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};

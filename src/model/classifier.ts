@@ -2,10 +2,12 @@ import type * as tfc from "@tensorflow/tfjs-core";
 import type * as arrow from "apache-arrow";
 import { Effect } from "effect";
 import type { Tf } from "../compute/backend.js";
-import { conv2d, conv2dSame } from "../compute/ops.js";
+import { addBias, conv2d, conv2dSame } from "../compute/ops.js";
+import { readAll } from "../compute/read.js";
 import type { Tensor, TensorSet } from "../sdk/ports.js";
-import type { Rng } from "../sdk/rng.js";
+import { makeRng, type Rng } from "../sdk/rng.js";
 import { Adam } from "./adam.js";
+import { outputSide } from "./architecture.js";
 import { blockForward } from "./block.js";
 import type { FrontendArchitecture } from "./frontend.js";
 import { defaultWorkers, gradientEngine, type Coupler } from "./data-parallel.js";
@@ -13,6 +15,7 @@ import { epochBatch, runLoop, type Checkpointer, type TrainingDiverged } from ".
 import { shardRanges } from "./shard-gradients.js";
 import type { ShardModel } from "./shard-model.js";
 import { logSumExpRows } from "./objectives.js";
+import type { PgdOptions } from "./adversarial.js";
 
 /**
  * LCL-V2Net and its baselines (science.md §1.2, VOneNet's pattern): a two-block front-end →
@@ -78,17 +81,37 @@ export function initClassifier(tf: Tf, arch: ClassifierArchitecture, frontend: T
  * data and give gradients to their weights only — the cheap path training needs.
  */
 export function forward(tf: Tf, p: Params, arch: ClassifierArchitecture, x: tfc.Tensor4D, opts: { inputGrad?: boolean } = {}): tfc.Tensor2D {
+  return tf.tidy(() => backboneForward(tf, p, arch, frontendForward(tf, p, arch, x, opts), opts));
+}
+
+/** The front-end's output [B,h,w,C] (the bottleneck's input); frozen and without `inputGrad`, it is plain data. */
+export function frontendForward(tf: Tf, p: Params, arch: ClassifierArchitecture, x: tfc.Tensor4D, opts: { inputGrad?: boolean } = {}): tfc.Tensor4D {
   return tf.tidy(() => {
     let y: tfc.Tensor4D = x;
     arch.frontend.blocks.forEach((b, i) => {
       y = blockForward(tf, y, { w: p[`fe.l${i + 1}.w`] as unknown as tfc.Tensor4D, b: p[`fe.l${i + 1}.b`] as unknown as tfc.Tensor1D }, b,
         { frozen: !arch.frontend_trainable, inputGrad: arch.frontend_trainable && (i > 0 || !!opts.inputGrad) });
     });
+    return y;
+  });
+}
+
+/** Shape [h,w,C] of one image's front-end output. */
+export function frontendShape(arch: ClassifierArchitecture): [number, number, number] {
+  const side = arch.frontend.blocks.reduce((n, b) => outputSide(n, b), arch.input_size);
+  return [side, side, arch.frontend.output_channels];
+}
+
+/** Logits from the front-end's output `y`: 1×1 bottleneck → residual blocks → global average pool → linear. */
+export function backboneForward(tf: Tf, p: Params, arch: ClassifierArchitecture, y: tfc.Tensor4D, opts: { inputGrad?: boolean } = {}): tfc.Tensor2D {
+  return tf.tidy(() => {
     const dataIn = !arch.frontend_trainable && !opts.inputGrad; // the bottleneck's input is data when the front-end is frozen
-    y = tf.relu(tf.add(conv2d(tf, y, p["bottleneck.w"] as unknown as tfc.Tensor4D, 1, { inputGrad: !dataIn }), p["bottleneck.b"]!)) as tfc.Tensor4D;
+    // addBias: a bias gradient by matMul, not wasm's slow Sum over all but the last axis.
+    const b = (name: string) => p[name] as unknown as tfc.Tensor1D;
+    y = tf.relu(addBias(tf, conv2d(tf, y, p["bottleneck.w"] as unknown as tfc.Tensor4D, 1, { inputGrad: !dataIn }), b("bottleneck.b"))) as tfc.Tensor4D;
     for (let r = 0; r < arch.depth; r++) {
-      const h = tf.relu(tf.add(conv2dSame(tf, y, p[`res${r}.w1`] as unknown as tfc.Tensor4D), p[`res${r}.b1`]!)) as tfc.Tensor4D;
-      y = tf.relu(tf.add(y, tf.add(conv2dSame(tf, h, p[`res${r}.w2`] as unknown as tfc.Tensor4D), p[`res${r}.b2`]!))) as tfc.Tensor4D;
+      const h = tf.relu(addBias(tf, conv2dSame(tf, y, p[`res${r}.w1`] as unknown as tfc.Tensor4D), b(`res${r}.b1`))) as tfc.Tensor4D;
+      y = tf.relu(tf.add(y, addBias(tf, conv2dSame(tf, h, p[`res${r}.w2`] as unknown as tfc.Tensor4D), b(`res${r}.b2`)))) as tfc.Tensor4D;
     }
     return tf.add(tf.matMul(tf.mean(y, [1, 2]) as tfc.Tensor2D, p["head.w"]!), p["head.b"]!) as tfc.Tensor2D;
   });
@@ -146,6 +169,8 @@ export interface Model {
   /** Every parameter; non-trainable variables (a frozen front-end, BatchNorm running statistics) are saved but not optimised. */
   readonly params: Params;
   readonly inputSize: number;
+  /** Shape [h,w,c] of one input row when it is not a one-channel inputSize² image (a stem's output). */
+  readonly inputShape?: readonly [number, number, number];
   readonly classes: number;
   /** Logits [B, classes]; `training` selects batch statistics for BatchNorm. */
   logits(x: tfc.Tensor4D, training: boolean): tfc.Tensor2D;
@@ -156,16 +181,39 @@ export interface Model {
    * Absent (CORnet-S: BatchNorm couples a batch's images inside the net), fit computes in this thread.
    */
   shardModel?(): ShardModel;
+  /**
+   * A frozen stem (a frozen front-end) computes the same function of an image in every epoch:
+   * on untransformed batches fit computes `apply` once per image and trains `rest` (the model
+   * from the stem's output on, same parameters) instead of rerunning the stem every step.
+   */
+  frozenStem?(): FrozenStem;
+}
+
+export interface FrozenStem {
+  /** The stem's output for images [B,S,S,1] (no gradients). */
+  apply(x: tfc.Tensor4D): tfc.Tensor4D;
+  /** The model from the stem's output on: its input rows have `inputShape`. */
+  readonly rest: Model & { readonly inputShape: readonly [number, number, number] };
 }
 
 /** `inputGrad`: logits differentiable with respect to the input (see `forward`), for attacks. */
 export function resnetModel(tf: Tf, p: Params, arch: ClassifierArchitecture, opts: { inputGrad?: boolean } = {}): Model {
+  const describe = (input: "images" | "features"): ShardModel => ({
+    kind: "classifier", arch, input,
+    trainable: Object.entries(p).filter(([, v]) => v.trainable).map(([name, v]) => ({ name, shape: v.shape })),
+    // From the front-end's output on, its weights are not needed.
+    constants: Object.fromEntries(Object.entries(p).filter(([name, v]) => !v.trainable && (input === "images" || !name.startsWith("fe.")))
+      .map(([name, v]) => [name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) }])),
+  });
+  const frozen = !arch.frontend_trainable && !opts.inputGrad;
   return {
     params: p, inputSize: arch.input_size, classes: arch.classes, logits: (x) => forward(tf, p, arch, x, opts),
-    shardModel: () => ({
-      kind: "classifier", arch,
-      trainable: Object.entries(p).filter(([, v]) => v.trainable).map(([name, v]) => ({ name, shape: v.shape })),
-      constants: Object.fromEntries(Object.entries(p).filter(([, v]) => !v.trainable).map(([name, v]) => [name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) }])),
+    shardModel: () => describe("images"),
+    ...(frozen && {
+      frozenStem: () => ({
+        apply: (x: tfc.Tensor4D) => frontendForward(tf, p, arch, x),
+        rest: { params: p, inputSize: arch.input_size, inputShape: frontendShape(arch), classes: arch.classes, logits: (y: tfc.Tensor4D) => backboneForward(tf, p, arch, y), shardModel: () => describe("features") },
+      }),
     }),
   };
 }
@@ -191,21 +239,45 @@ export function splitFromTable(tf: Tf, t: arrow.Table, size: number, norm: Input
 
 /** The predicted class of every image of `d`. */
 export function predict(tf: Tf, model: Model, d: Split): Int32Array {
-  const S = model.inputSize, out = new Int32Array(d.n);
-  for (let s = 0; s < d.n; s += 256) {
-    const m = Math.min(256, d.n - s);
-    const pred = tf.tidy(() => tf.argMax(model.logits(tf.tensor4d(d.x.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1]), false), 1));
+  return predictRows(tf, model, d.x, d.n);
+}
+
+/** Input rows' shape [h,w,c] for `model`. */
+const rowShape = (model: Model): readonly [number, number, number] => model.inputShape ?? [model.inputSize, model.inputSize, 1];
+
+/** The predicted class of each of `n` input rows (shaped as `model` takes them) in `x`. */
+function predictRows(tf: Tf, model: Model, x: Float32Array, n: number): Int32Array {
+  const shape = rowShape(model), R = shape[0] * shape[1] * shape[2], out = new Int32Array(n);
+  for (let s = 0; s < n; s += 256) {
+    const m = Math.min(256, n - s);
+    const pred = tf.tidy(() => tf.argMax(model.logits(tf.tensor4d(x.subarray(s * R, (s + m) * R), [m, ...shape]), false), 1));
     out.set(pred.dataSync() as Int32Array, s);
     pred.dispose();
   }
   return out;
 }
 
+/** A frozen stem's output for every image of `d`, in batches: the rows `rest` trains on. */
+function stemRows(tf: Tf, stem: FrozenStem, d: Split, S: number): Float32Array {
+  const [h, w, c] = stem.rest.inputShape, R = h * w * c, out = new Float32Array(d.n * R);
+  for (let s = 0; s < d.n; s += 256) {
+    const m = Math.min(256, d.n - s);
+    const y = tf.tidy(() => stem.apply(tf.tensor4d(d.x.subarray(s * S * S, (s + m) * S * S), [m, S, S, 1])));
+    if (y.size !== m * R) throw new Error(`frozen stem: ${y.shape.join("×")} output for ${m} images, expected ${m}×${h}×${w}×${c}`);
+    out.set(y.dataSync() as Float32Array, s * R);
+    y.dispose();
+  }
+  return out;
+}
+
 export function accuracy(tf: Tf, model: Model, d: Split): number {
-  const pred = predict(tf, model, d);
+  return rowsAccuracy(predict(tf, model, d), d.y);
+}
+
+function rowsAccuracy(pred: Int32Array, y: Int32Array): number {
   let correct = 0;
-  for (let i = 0; i < d.n; i++) if (pred[i] === d.y[i]) correct++;
-  return correct / d.n;
+  for (let i = 0; i < pred.length; i++) if (pred[i] === y[i]) correct++;
+  return correct / pred.length;
 }
 
 export interface FitOptions {
@@ -217,6 +289,13 @@ export interface FitOptions {
    * accuracy are then those on the transformed batch.
    */
   readonly transformBatch?: (x: tfc.Tensor4D, labels: Int32Array, step: number) => tfc.Tensor4D;
+  /**
+   * Adversarial training in the data-parallel workers: each shard of each batch is replaced by
+   * PGD examples against the current weights by the thread that computes it, its random start
+   * drawn from makeRng(seed).fork(`step:${step}:shard:${c}`), so the result depends on `shards`
+   * and never on `workers`. Needs a model with `shardModel`; not with `transformBatch`.
+   */
+  readonly attack?: { readonly pgd: PgdOptions; readonly seed: number };
   /** Fixed shards per batch for data parallelism (models with `shardModel`): results depend on it, never on `workers`. Default 1. */
   readonly shards?: number;
   /** Worker threads (default: LCL_WORKERS, else every core; at most `shards`). */
@@ -237,25 +316,36 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
   io: { progress(done: number, total: number): void; log(m: string): void; checkpoint?: Checkpointer }): Effect.Effect<{ best: Record<string, Tensor>; curve: FitCurve; bestEpoch: number; workers: number }, TrainingDiverged> {
   const p = model.params, S = model.inputSize, trainable = Object.entries(p).filter(([, v]) => v.trainable).map(([, v]) => v);
   const perEpoch = Math.ceil(train.n / o.batch), shards = o.shards ?? 1;
-  const described = model.shardModel?.();
+  if (o.attack && o.transformBatch) throw new Error("fit: 'attack' and 'transformBatch' both replace the batch; give one");
+  // Transformed batches (attacks) differ every step, so only untransformed ones may reuse a frozen stem's output.
+  const stem = o.transformBatch || o.attack ? undefined : model.frozenStem?.();
+  const net: Model = stem?.rest ?? model, shape = rowShape(net), R = shape[0] * shape[1] * shape[2];
+  const plain = net.shardModel?.();
+  if (o.attack && plain?.kind !== "classifier") throw new Error("fit: adversarial training ('attack') runs in the shard workers and needs a classifier that describes itself as a shard model (LCL-V2Net's resnetModel); CORnet-S has none");
+  const described = o.attack && plain?.kind === "classifier" ? { ...plain, attack: o.attack.pgd } : plain;
   const setup = Effect.promise(async () => ({
     adam: new Adam(tf, trainable, { lr: o.lr, steps: o.epochs * perEpoch, weightDecay: 0 }),
     engine: described ? await gradientEngine(tf, described, { workers: o.workers ?? defaultWorkers(), shards }) : undefined,
+    trainX: stem ? stemRows(tf, stem, train, S) : train.x,
+    valX: stem ? stemRows(tf, stem, val, S) : val.x,
   }));
-  return Effect.acquireUseRelease(setup, ({ adam, engine }) => runLoop({
+  return Effect.acquireUseRelease(setup, ({ adam, engine, trainX, valX }) => runLoop({
     steps: o.epochs * perEpoch, columns: ["n", "hits", "lr"],
     divergenceHint: `lower lr (now ${o.lr})`,
     async step(step) {
       const idx = epochBatch(o.seed, Math.floor(step / perEpoch), step % perEpoch, o.batch, train.n);
-      let xb: Float32Array = new Float32Array(idx.length * S * S);
+      let xb: Float32Array = new Float32Array(idx.length * R);
       const yb = new Int32Array(idx.length);
-      idx.forEach((j, k) => { xb.set(train.x.subarray(j * S * S, (j + 1) * S * S), k * S * S); yb[k] = train.y[j]!; });
-      if (o.transformBatch) xb = tf.tidy(() => o.transformBatch!(tf.tensor4d(xb, [idx.length, S, S, 1]), yb, step).dataSync() as Float32Array);
+      idx.forEach((j, k) => { xb.set(trainX.subarray(j * R, (j + 1) * R), k * R); yb[k] = train.y[j]!; });
+      if (o.transformBatch) xb = readAll(tf, [tf.tidy(() => o.transformBatch!(tf.tensor4d(xb, [idx.length, S, S, 1]), yb, step))])[0]!;
       if (engine) {
         const ranges = shardRanges(idx.length, shards);
         const r = await engine.gradients(trainable.map((v) => v.dataSync() as Float32Array),
-          ranges.map(([a, b]) => ({ data: xb.subarray(a * S * S, b * S * S), shape: [b - a, S, S, 1] as const })), crossEntropyCoupler(tf, yb, model.classes));
-        const lr = tf.tidy(() => adam.apply(r.grads.map((g, i) => tf.tensor(g, trainable[i]!.shape)), step));
+          ranges.map(([a, b], c) => ({
+            data: xb.subarray(a * R, b * R), shape: [b - a, ...shape] as const,
+            ...(o.attack && { attack: { labels: yb.slice(a, b), seed: makeRng(o.attack.seed).fork(`step:${step}:shard:${c}`).seed } }),
+          })), crossEntropyCoupler(yb, model.classes));
+        const lr = adam.applyArrays(r.grads, step);
         model.afterStep?.();
         return { loss: r.loss, n: idx.length, hits: r.extras.hits!, lr };
       }
@@ -263,7 +353,7 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
         const labels = tf.oneHot(tf.tensor1d(yb, "int32"), model.classes);
         let hits = 0;
         const { value, grads } = tf.variableGrads(() => {
-          const logits = model.logits(tf.tensor4d(xb, [idx.length, S, S, 1]), true);
+          const logits = net.logits(tf.tensor4d(xb, [idx.length, ...shape]), true);
           hits = (tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(labels, 1)), "float32")).dataSync()[0]!);
           return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, labels), 1))) as tfc.Scalar;
         }, trainable);
@@ -279,7 +369,7 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
     },
     evaluate: {
       every: perEpoch, patience: o.patience,
-      score(step) { const va = accuracy(tf, model, val); io.log(`epoch ${step / perEpoch - 1}: val ${va.toFixed(4)}`); return va; },
+      score(step) { const va = rowsAccuracy(predictRows(tf, net, valX, val.n), val.y); io.log(`epoch ${step / perEpoch - 1}: val ${va.toFixed(4)}`); return va; },
     },
   }, { ...io, checkpointEvery: perEpoch }).pipe(
     Effect.map((r) => {
@@ -294,17 +384,35 @@ export function fit(tf: Tf, model: Model, train: Split, val: Split, o: FitOption
     })), ({ adam, engine }) => Effect.promise(async () => { adam.dispose(); await engine?.close(); }));
 }
 
-/** Mean cross-entropy of the whole batch's logits (per shard, in order) against `labels`; `hits` = correct predictions. */
-export function crossEntropyCoupler(tf: Tf, labels: Int32Array, classes: number): Coupler {
-  return (features) => tf.tidy(() => {
-    let hits = 0;
-    const { value, grads } = tf.valueAndGrads((...z: tfc.Tensor[]) => {
-      const logits = tf.concat(z) as tfc.Tensor2D;
-      hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, "int32")), "float32")).dataSync()[0]!;
-      return tf.mean(tf.sub(logSumExpRows(tf, logits), tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(labels, "int32"), classes)), 1))) as tfc.Scalar;
-    })(features.map((f) => tf.tensor2d(f, [f.length / classes, classes])));
-    return { loss: value.dataSync()[0]!, extras: { hits }, dz: grads.map((g) => g.dataSync() as Float32Array) };
-  });
+/**
+ * Mean cross-entropy of the whole batch's logits (per shard, in order) against `labels`; `hits` =
+ * correct predictions (the first maximum counts, as argMax). Plain JS in float64: it runs on the
+ * main thread between the workers' forward and backward passes, while both wait, and as ~20 tfjs
+ * ops it took several ms per step; on a few hundred numbers JS takes microseconds.
+ * dL/dz_ij = (softmax(z_i)_j − [j = y_i]) / B.
+ */
+export function crossEntropyCoupler(labels: Int32Array, classes: number): Coupler {
+  return (features) => {
+    const B = labels.length;
+    let loss = 0, hits = 0, row = 0;
+    const dz = features.map((f) => {
+      const out = new Float32Array(f.length);
+      for (let r = 0; r < f.length / classes; r++, row++) {
+        const z = f.subarray(r * classes, (r + 1) * classes), y = labels[row]!;
+        let max = -Infinity, arg = 0;
+        for (let j = 0; j < classes; j++) if (z[j]! > max) { max = z[j]!; arg = j; }
+        let sum = 0;
+        for (let j = 0; j < classes; j++) sum += Math.exp(z[j]! - max);
+        const lse = max + Math.log(sum);
+        loss += lse - z[y]!;
+        if (arg === y) hits++;
+        for (let j = 0; j < classes; j++) out[r * classes + j] = (Math.exp(z[j]! - lse) - (j === y ? 1 : 0)) / B;
+      }
+      return out;
+    });
+    if (row !== B) throw new Error(`cross-entropy: ${row} logit rows for ${B} labels`);
+    return { loss: loss / B, extras: { hits }, dz };
+  };
 }
 
 /** Load a trained classifier's tensor set into (untrainable) variables. */

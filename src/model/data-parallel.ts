@@ -75,7 +75,7 @@ export interface StepMessage {
   readonly gen: number;
   readonly buffers: { readonly params: SharedArrayBuffer; readonly input: SharedArrayBuffer; readonly features: SharedArrayBuffer; readonly dz: SharedArrayBuffer; readonly grads: SharedArrayBuffer };
   /** Offsets in float32 elements. */
-  readonly shards: readonly { readonly c: number; readonly inOff: number; readonly shape: readonly [number, number, number, number]; readonly zOff: number }[];
+  readonly shards: readonly { readonly c: number; readonly inOff: number; readonly shape: readonly [number, number, number, number]; readonly zOff: number; readonly attack?: ShardInput["attack"] }[];
 }
 export type WorkerReply = { type: "ready" } | { type: "features" } | { type: "done" } | { type: "error"; message: string };
 /** ctrl[i] === CTRL_ABORT tells worker i to give up the step. */
@@ -145,7 +145,7 @@ class WorkerPool implements GradientEngine {
     const input = this.#ensure("input", shards.reduce((a, s) => a + s.data.length, 0));
     const layout: StepMessage["shards"][number][] = [];
     let inOff = 0, rows = 0;
-    shards.forEach((s, c) => { input.set(s.data, inOff); layout.push({ c, inOff, shape: s.shape, zOff: -1 }); inOff += s.data.length; rows += s.shape[0]; });
+    shards.forEach((s, c) => { input.set(s.data, inOff); layout.push({ c, inOff, shape: s.shape, zOff: -1, ...(s.attack && { attack: s.attack }) }); inOff += s.data.length; rows += s.shape[0]; });
     const width = featureWidth(this.model);
     let zOff = 0;
     layout.forEach((l, c) => { (l as { zOff: number }).zOff = zOff; zOff += shards[c]!.shape[0] * width; });

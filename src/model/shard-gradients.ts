@@ -1,9 +1,14 @@
 import type * as tfc from "@tensorflow/tfjs-core";
 import type { Tf } from "../compute/backend.js";
-import { paramShapes, shardFeatures, type ShardModel } from "./shard-model.js";
+import { readAll } from "../compute/read.js";
+import { attackShard, paramShapes, shardFeatures, type ShardModel } from "./shard-model.js";
 
 /** One shard of a batch: its input rows [B,H,W,C], flat. */
-export interface ShardInput { readonly data: Float32Array; readonly shape: readonly [number, number, number, number] }
+export interface ShardInput {
+  readonly data: Float32Array; readonly shape: readonly [number, number, number, number];
+  /** Adversarial training (a classifier shard model with `attack`): the rows' labels and the seed of this shard's attack. */
+  readonly attack?: { readonly labels: Int32Array; readonly seed: number };
+}
 
 /**
  * Gradients of a batch-coupled loss, shard by shard. Every shard's features are computed
@@ -15,8 +20,13 @@ export interface ShardInput { readonly data: Float32Array; readonly shape: reado
 export function shardGradients(tf: Tf, model: ShardModel, params: readonly Float32Array[], shards: readonly ShardInput[],
   couple: (features: readonly Float32Array[]) => readonly Float32Array[]): Float32Array[][] {
   const shapes = paramShapes(model), np = shapes.length;
-  return tf.tidy(() => {
+  const grads = tf.tidy(() => {
     const args = shards.flatMap(() => params.map((p, i) => tf.tensor(p, shapes[i]!)));
+    // Attacks run before the tape starts (PGD takes gradients of its own).
+    const inputs = shards.map((s, c) => {
+      const x = tf.tensor4d(s.data, [...s.shape]);
+      return s.attack ? attackShard(tf, model, args.slice(c * np, (c + 1) * np), x, s.attack.labels, s.attack.seed) : x;
+    });
     const features: Float32Array[] = [];
     let dz: readonly Float32Array[] | undefined;
     // Identity whose gradient is the coupled loss's dL/dz for shard c (asked for once, when backprop starts).
@@ -25,12 +35,13 @@ export function shardGradients(tf: Tf, model: ShardModel, params: readonly Float
       return { value: tf.clone(z), gradFunc: () => { dz ??= couple(features); return tf.tensor2d(dz[c]!, z.shape); } };
     }) as unknown as Parameters<Tf["customGrad"]>[0]);
     const f = (...a: tfc.Tensor[]) => tf.addN(shards.map((s, c) => {
-      const z = shardFeatures(tf, model, a.slice(c * np, (c + 1) * np), tf.tensor4d(s.data, [...s.shape]));
+      const z = shardFeatures(tf, model, a.slice(c * np, (c + 1) * np), inputs[c]!);
       return tf.sum(inject(c)(z) as tfc.Tensor);
     })) as tfc.Scalar;
-    const grads = tf.grads(f)(args);
-    return shards.map((_, c) => grads.slice(c * np, (c + 1) * np).map((g) => g.dataSync() as Float32Array));
+    return tf.grads(f)(args);
   });
+  const flat = readAll(tf, grads);
+  return shards.map((_, c) => flat.slice(c * np, (c + 1) * np));
 }
 
 /**

@@ -26,7 +26,7 @@ try {
       let o = 0;
       const params = sizes.map((n) => { const p = pv.slice(o, o + n); o += n; return p; });
       const input = new Float32Array(b.input), fv = new Float32Array(b.features), dv = new Float32Array(b.dz), gv = new Float32Array(b.grads);
-      const shards = m.shards.map((s) => ({ data: input.subarray(s.inOff, s.inOff + s.shape.reduce((a, c) => a * c, 1)), shape: s.shape }));
+      const shards = m.shards.map((s) => ({ data: input.subarray(s.inOff, s.inOff + s.shape.reduce((a, c) => a * c, 1)), shape: s.shape, ...(s.attack && { attack: s.attack }) }));
       const grads = shardGradients(tf, model, params, shards, (features) => {
         features.forEach((f, j) => fv.set(f, m.shards[j]!.zOff));
         reply({ type: "features" });

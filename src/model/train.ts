@@ -1,6 +1,7 @@
 import type * as tfc from "@tensorflow/tfjs-core";
 import { Effect } from "effect";
 import type { Tf } from "../compute/backend.js";
+import { readAll } from "../compute/read.js";
 import type { Tensor } from "../sdk/ports.js";
 import { makeRng } from "../sdk/rng.js";
 import { Adam } from "./adam.js";
@@ -84,17 +85,20 @@ export interface StackTrained {
  * shard's rows: its pairs' A sides, then their B sides): loss, diagnostics, dL/dfeatures per shard.
  */
 export function pairCoupler(tf: Tf, o: ObjectiveOptions, width: number): Coupler {
-  return (features) => tf.tidy(() => {
+  return (features) => {
     let similarity = NaN, decorrelation = NaN;
-    const { value, grads } = tf.valueAndGrads((...z: tfc.Tensor[]) => {
-      const half = (t: tfc.Tensor, from: 0 | 1) => tf.slice(t, [from * t.shape[0]! / 2, 0], [t.shape[0]! / 2, -1]);
-      const terms = objective(tf, tf.concat(z.map((t) => half(t, 0))) as tfc.Tensor2D, tf.concat(z.map((t) => half(t, 1))) as tfc.Tensor2D, o);
-      // valueAndGrads keeps only the loss: read the diagnostics while they exist
-      similarity = terms.similarity.dataSync()[0]!; decorrelation = terms.decorrelation.dataSync()[0]!;
-      return terms.loss;
-    })(features.map((f) => tf.tensor2d(f, [f.length / width, width])));
-    return { loss: value.dataSync()[0]!, extras: { similarity, decorrelation }, dz: grads.map((g) => g.dataSync() as Float32Array) };
-  });
+    const { loss, dz } = tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads((...z: tfc.Tensor[]) => {
+        const half = (t: tfc.Tensor, from: 0 | 1) => tf.slice(t, [from * t.shape[0]! / 2, 0], [t.shape[0]! / 2, -1]);
+        const terms = objective(tf, tf.concat(z.map((t) => half(t, 0))) as tfc.Tensor2D, tf.concat(z.map((t) => half(t, 1))) as tfc.Tensor2D, o);
+        // valueAndGrads keeps only the loss: read the diagnostics while they exist
+        similarity = terms.similarity.dataSync()[0]!; decorrelation = terms.decorrelation.dataSync()[0]!;
+        return terms.loss;
+      })(features.map((f) => tf.tensor2d(f, [f.length / width, width])));
+      return { loss: value.dataSync()[0]!, dz: grads };
+    });
+    return { loss, extras: { similarity, decorrelation }, dz: readAll(tf, dz) };
+  };
 }
 
 /**
@@ -132,7 +136,7 @@ export function trainStack(tf: Tf, data: PairData, cfg: Omit<TrainConfig, "spec"
         const idx = batchIndices(cfg.seed, step, cfg.batch, data.count);
         const shards = ranges.map(([s, e]) => ({ data: data.rows(idx.subarray(s, e)), shape: [2 * (e - s), h, w, c] as const }));
         const r = await engine.gradients(list.map((v) => v.dataSync() as Float32Array), shards, couple);
-        const lr = tf.tidy(() => adam.apply(r.grads.map((g, i) => tf.tensor(g, list[i]!.shape)), step));
+        const lr = adam.applyArrays(r.grads, step);
         return { loss: r.loss, ...r.extras, lr };
       },
       state: () => ({

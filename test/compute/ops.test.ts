@@ -74,6 +74,47 @@ describe("training ops that are fast on wasm", () => {
     close(ow!, dw!, 1e-3);
   });
 
+  it("input gradients of valid and same convs (non-square kernel, Cin ≠ Cout) on wasm equal tf.conv2d's on cpu", async () => {
+    const run = async (backend: string, ours: boolean, pad: "valid" | "same") => {
+      const tf = await tensorflow(backend);
+      const x = tf.randomNormal([2, 8, 10, 3], 0, 1, "float32", 41) as tfc.Tensor4D;
+      const w = tf.randomNormal([3, 5, 3, 4], 0, 0.3, "float32", 42) as tfc.Tensor4D;
+      const conv = (xt: tfc.Tensor4D, wt: tfc.Tensor4D) => ours ? (pad === "same" ? conv2dSame(tf, xt, wt) : conv2d(tf, xt, wt, 1, { inputGrad: true })) : tf.conv2d(xt, wt, 1, pad);
+      const outShape = pad === "same" ? [2, 8, 10, 4] : [2, 6, 6, 4];
+      // A weighted sum, so every output position carries a different gradient.
+      const weights = tf.reshape(tf.sin(tf.range(0, outShape.reduce((a, b) => a * b, 1))), outShape);
+      const f = (xt: tfc.Tensor, wt: tfc.Tensor) => tf.sum(tf.mul(conv(xt as tfc.Tensor4D, wt as tfc.Tensor4D), weights)) as tfc.Scalar;
+      const { grads } = tf.valueAndGrads(f)([x, w]);
+      return grads.map((g) => g.dataSync().slice());
+    };
+    for (const pad of ["valid", "same"] as const) {
+      const [dx, dw] = await run("cpu", false, pad), [ox, ow] = await run("wasm", true, pad);
+      close(ox!, dx!, 1e-4);
+      close(ow!, dw!, 1e-4);
+    }
+  });
+
+  it("a frozen (noGrad) conv's input gradient on wasm equals tf.conv2d's on cpu", async () => {
+    const run = async (backend: string, ours: boolean) => {
+      const tf = await tensorflow(backend);
+      const x = tf.randomNormal([2, 9, 8, 3], 0, 1, "float32", 61) as tfc.Tensor4D, w = tf.randomNormal([5, 3, 3, 4], 0, 0.3, "float32", 62) as tfc.Tensor4D;
+      const weights = tf.reshape(tf.sin(tf.range(0, 2 * 5 * 6 * 4)), [2, 5, 6, 4]);
+      return tf.grad((xt: tfc.Tensor) => tf.sum(tf.mul(ours ? conv2d(tf, xt as tfc.Tensor4D, w, 1, { noGrad: true }) : tf.conv2d(xt as tfc.Tensor4D, w, 1, "valid"), weights)))(x).dataSync().slice();
+    };
+    close(await run("wasm", true), await run("cpu", false), 1e-4);
+  });
+
+  it("conv backprop on wasm runs forward convs only (wasm's Conv2DBackpropInput is a slow plain loop)", async () => {
+    const tf = await tensorflow("wasm");
+    const x = tf.randomNormal([2, 6, 6, 4], 0, 1, "float32", 51) as tfc.Tensor4D, w = tf.randomNormal([3, 3, 4, 4], 0, 0.3, "float32", 52) as tfc.Tensor4D;
+    // conv2dSame, a valid conv with weight and input gradients, and a frozen (noGrad) conv an attack differentiates through.
+    const info = await tf.profile(() => tf.tidy(() => tf.grads((xt: tfc.Tensor, wt: tfc.Tensor) =>
+      tf.sum(conv2d(tf, conv2d(tf, conv2dSame(tf, xt as tfc.Tensor4D, wt as tfc.Tensor4D), wt as tfc.Tensor4D, 1, { inputGrad: true }), w, 1, { noGrad: true })))([x, w]).forEach((g) => g.dataSync())));
+    const names = new Set(info.kernels.map((k) => k.name));
+    expect(names.has("Conv2D")).toBe(true);
+    expect([...names].filter((n) => n.startsWith("Conv2DBackprop"))).toEqual([]);
+  });
+
   it("Gaussian pooling preserves a constant image and halves the size with stride 2", async () => {
     const tf = await tensorflow("cpu");
     const p = gaussianPool(tf, tf.fill([1, 8, 6, 2], 3) as tfc.Tensor4D, 1.2, 2);

@@ -9,6 +9,7 @@ import { accuracy, disposeParams, fit, forward, initClassifier, prepare, resnetM
 import { blockInfo, type FrontendArchitecture } from "../../src/model/frontend.js";
 import { makeRng } from "../../src/sdk/rng.js";
 import { shapes } from "../helpers/shapes.js";
+import { shardRanges } from "../../src/model/shard-gradients.js";
 
 const S = 8, D = S * S;
 
@@ -144,4 +145,46 @@ describe("adversarial training (fit's transformBatch hook)", () => {
     // measured here: standard clean 1.00, robust 0.34; adversarial clean 0.89, robust 0.67 (seeded, deterministic)
     expect(adv.robust).toBeGreaterThan(standard.robust + 0.1);
   }, 120_000);
+});
+
+describe("adversarial training in the shard workers (fit's attack option)", () => {
+  it("equals PGD applied shard by shard on the main thread, and 2 workers give 1 worker's weights bit for bit", async () => {
+    const { tf, arch, frontend, split } = await tiny(false);
+    const train = split(48, 2), val = split(12, 3);
+    const eps = 0.3, pgdOptions: PgdOptions = { norm: "linf", epsilon: eps, steps: 3, stepSize: defaultStepSize(eps, 3), randomStart: true };
+    const shards = 2, batch = 16, seed = 77;
+    const run = async (mode: "workers" | "main", workers: number) => {
+      const p = initClassifier(tf, arch, frontend, makeRng(4));
+      const attackModel = resnetModel(tf, p, arch, { inputGrad: true });
+      // The reference: the public pgd on each shard's rows, on this thread, with the documented per-shard seeds.
+      const transformBatch = (x: tfc.Tensor4D, y: Int32Array, step: number) => tf.concat(shardRanges(x.shape[0], shards).map(([a, b], c) =>
+        pgd(tf, (t) => attackModel.logits(t, false), tf.slice(x, [a, 0, 0, 0], [b - a, -1, -1, -1]), y.slice(a, b), pgdOptions, makeRng(seed).fork(`step:${step}:shard:${c}`)))) as tfc.Tensor4D;
+      try {
+        const o = { epochs: 2, batch, lr: 5e-3, patience: 2, seed: 1, shards, workers, ...(mode === "workers" ? { attack: { pgd: pgdOptions, seed } } : { transformBatch }) };
+        const r = await Effect.runPromise(fit(tf, resnetModel(tf, p, arch), train, val, o, { progress: () => {}, log: () => {} }));
+        return { w: Float32Array.from(p["res0.w1"]!.dataSync() as Float32Array), loss: r.curve.train_loss, workers: r.workers };
+      } finally { disposeParams(p); }
+    };
+    const main = await run("main", 1), one = await run("workers", 1), two = await run("workers", 2);
+    expect(two.workers).toBe(2);
+    expect(Buffer.from(two.w.buffer).equals(Buffer.from(one.w.buffer))).toBe(true);
+    const scale = Math.max(...Array.from(main.w, Math.abs));
+    expect(Math.max(...Array.from(one.w, (v, i) => Math.abs(v - main.w[i]!))) / scale).toBeLessThan(1e-5);
+    one.loss.forEach((l, i) => expect(l).toBeCloseTo(main.loss[i]!, 5));
+    // and the attack changed training: without it the weights differ
+    const clean = await (async () => {
+      const p = initClassifier(tf, arch, frontend, makeRng(4));
+      try { await Effect.runPromise(fit(tf, resnetModel(tf, p, arch), train, val, { epochs: 2, batch, lr: 5e-3, patience: 2, seed: 1, shards, workers: 1 }, { progress: () => {}, log: () => {} })); return Float32Array.from(p["res0.w1"]!.dataSync() as Float32Array); }
+      finally { disposeParams(p); }
+    })();
+    expect(Math.max(...Array.from(one.w, (v, i) => Math.abs(v - clean[i]!))) / scale).toBeGreaterThan(1e-3);
+  }, 120_000);
+
+  it("refuses an attack together with transformBatch", async () => {
+    const { tf, arch, frontend, split } = await tiny(false);
+    const p = initClassifier(tf, arch, frontend, makeRng(4)), d = split(8, 2);
+    const pgdOptions: PgdOptions = { norm: "linf", epsilon: 0.1, steps: 1, stepSize: 0.1, randomStart: false };
+    expect(() => fit(tf, resnetModel(tf, p, arch), d, d, { epochs: 1, batch: 4, lr: 1e-3, patience: 1, seed: 1, attack: { pgd: pgdOptions, seed: 1 }, transformBatch: (x) => x }, { progress: () => {}, log: () => {} })).toThrow(/attack.*transformBatch/);
+    disposeParams(p);
+  });
 });

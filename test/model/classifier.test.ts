@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { tensorflow } from "../../src/compute/backend.js";
 import { DEFAULT_BLOCKS } from "../../src/model/architecture.js";
 import { initBlock } from "../../src/model/block.js";
-import { accuracy, disposeParams, fit, initClassifier, pixelNormalisation, prepare, resnetModel, type ClassifierArchitecture, type Split } from "../../src/model/classifier.js";
+import { accuracy, crossEntropyCoupler, disposeParams, fit, initClassifier, pixelNormalisation, prepare, resnetModel, type ClassifierArchitecture, type Model, type Split } from "../../src/model/classifier.js";
 import { blockInfo, type FrontendArchitecture } from "../../src/model/frontend.js";
 import type { TensorSet } from "../../src/sdk/ports.js";
 import { makeRng } from "../../src/sdk/rng.js";
@@ -94,4 +94,82 @@ describe("classifier (LCL-V2Net backbone)", () => {
     const scale = Math.max(...Array.from(whole.w, Math.abs));
     expect(Math.max(...Array.from(one.w, (v, i) => Math.abs(v - whole.w[i]!))) / scale).toBeLessThan(1e-4);
   }, 120_000);
+
+  it("a frozen front-end is computed once per image, not every step, and the fit matches one that reruns it every step", async () => {
+    const tf = await tensorflow("wasm");
+    const { arch, frontend } = tinyNet();
+    const d = shapes(60, 2), train: Split = { x: prepare(tf, d.pixels, 28, 32, arch.input_normalisation), y: d.y, n: 60 };
+    const v = shapes(30, 3), val: Split = { x: prepare(tf, v.pixels, 28, 32, arch.input_normalisation), y: v.y, n: 30 };
+    const run = async (cached: boolean, shards: number, workers: number) => {
+      const p = initClassifier(tf, arch, frontend, makeRng(4));
+      let stemCalls = 0;
+      const base = resnetModel(tf, p, arch), stem = base.frozenStem!();
+      // The reference: the same model without the stem, so each step runs the whole network on images.
+      const model: Model = cached ? { ...base, frozenStem: () => ({ ...stem, apply: (x) => { stemCalls++; return stem.apply(x); } }) } : { ...base, frozenStem: undefined };
+      try {
+        const r = await Effect.runPromise(fit(tf, model, train, val, { epochs: 3, batch: 20, lr: 5e-3, patience: 3, seed: 1, shards, workers }, { progress: () => {}, log: () => {} }));
+        return { w: Float32Array.from(p["res0.w1"]!.dataSync() as Float32Array), curve: r.curve, stemCalls };
+      } finally { disposeParams(p); }
+    };
+    const every = await run(false, 2, 1), once = await run(true, 2, 1), twoWorkers = await run(true, 2, 2);
+    expect(once.stemCalls).toBe(2); // one batch of ≤ 256 for the training images, one for validation, over 3 epochs and 9 steps
+    const scale = Math.max(...Array.from(every.w, Math.abs));
+    expect(Math.max(...Array.from(once.w, (x, i) => Math.abs(x - every.w[i]!))) / scale).toBeLessThan(1e-5);
+    once.curve.train_loss.forEach((l, i) => expect(l).toBeCloseTo(every.curve.train_loss[i]!, 5));
+    expect(once.curve.val_acc).toEqual(every.curve.val_acc);
+    expect(Buffer.from(twoWorkers.w.buffer).equals(Buffer.from(once.w.buffer))).toBe(true);
+  }, 120_000);
+
+  it("the stem's output through the rest of the model gives the whole model's logits; attacked and trainable front-ends have no frozen stem", async () => {
+    const tf = await tensorflow("wasm");
+    const { arch, frontend } = tinyNet();
+    const p = initClassifier(tf, arch, frontend, makeRng(4));
+    const x = tf.randomNormal([5, 32, 32, 1], 0, 1, "float32", 3) as tfc.Tensor4D;
+    const m = resnetModel(tf, p, arch), stem = m.frozenStem!();
+    const y = stem.apply(x);
+    expect(y.shape.slice(1)).toEqual([...stem.rest.inputShape]);
+    expect(Array.from(stem.rest.logits(y, false).dataSync())).toEqual(Array.from(m.logits(x, false).dataSync()));
+    expect(resnetModel(tf, p, arch, { inputGrad: true }).frozenStem).toBeUndefined();
+    expect(resnetModel(tf, p, { ...arch, frontend_trainable: true }).frozenStem).toBeUndefined();
+    tf.dispose([x, y]);
+    disposeParams(p);
+  });
+
+  it("the cross-entropy coupler's loss, hits and dL/dlogits equal tf's own (softmax cross-entropy on cpu) across shards", async () => {
+    const tf = await tensorflow("cpu");
+    const rng = makeRng(9), B = 7, K = 5;
+    const logits = Float32Array.from({ length: B * K }, () => rng.normal() * 3);
+    const labels = Int32Array.from({ length: B }, (_, i) => (i * 3) % K);
+    const ours = crossEntropyCoupler(labels, K)([logits.subarray(0, 3 * K), logits.subarray(3 * K)]);
+    const z = tf.tensor2d(logits, [B, K]), onehot = tf.oneHot(tf.tensor1d(labels, "int32"), K);
+    const { value, grad } = tf.valueAndGrad((t: tfc.Tensor) => tf.losses.softmaxCrossEntropy(onehot, t as tfc.Tensor2D) as tfc.Scalar)(z);
+    expect(ours.loss).toBeCloseTo(value.dataSync()[0]!, 5);
+    const ref = grad.dataSync(), got = [...ours.dz[0]!, ...ours.dz[1]!];
+    expect(ours.dz.map((d) => d.length)).toEqual([3 * K, 4 * K]);
+    got.forEach((g, i) => expect(Math.abs(g - ref[i]!)).toBeLessThan(1e-6));
+    const pred = tf.argMax(z, 1).dataSync();
+    expect(ours.extras.hits).toBe(Array.from(labels).filter((y, i) => pred[i] === y).length);
+    tf.dispose([z, onehot, value, grad]);
+  });
+
+  it("with the frozen stem's cached features (no transform hook), an interrupted fit resumes bit-identical", async () => {
+    const tf = await tensorflow("wasm");
+    const { arch, frontend } = tinyNet();
+    const split = (n: number, seed: number): Split => { const d = shapes(n, seed); return { x: prepare(tf, d.pixels, 28, 32, arch.input_normalisation), y: d.y, n }; };
+    const train = split(60, 2), val = split(30, 3);
+    let saved: { step: number; state: TensorSet; meta?: unknown } | undefined;
+    const checkpoint = { load: async () => saved, save: async (step: number, state: TensorSet, meta?: unknown) => { saved = { step, state: structuredClone(state), meta: structuredClone(meta) }; } };
+    const run = async (io: { checkpoint?: typeof checkpoint; progress?: (d: number) => void }, signal?: AbortSignal) => {
+      const p = initClassifier(tf, arch, frontend, makeRng(4));
+      try {
+        await Effect.runPromise(fit(tf, resnetModel(tf, p, arch), train, val, { epochs: 3, batch: 20, lr: 5e-3, patience: 3, seed: 1, shards: 2, workers: 1 }, { progress: io.progress ?? (() => {}), log: () => {}, ...(io.checkpoint ? { checkpoint: io.checkpoint } : {}) }), signal ? { signal } : {});
+        return Float32Array.from(p["res0.w2"]!.dataSync() as Float32Array);
+      } finally { disposeParams(p); }
+    };
+    const whole = await run({});
+    const ctl = new AbortController();
+    await expect(run({ checkpoint, progress: (d) => { if (d === 5) ctl.abort(); } }, ctl.signal)).rejects.toThrow();
+    expect(saved?.step).toBe(5);
+    expect(Buffer.from((await run({ checkpoint })).buffer).equals(Buffer.from(whole.buffer))).toBe(true);
+  }, 60_000);
 });

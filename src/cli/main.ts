@@ -3,6 +3,7 @@ import { Argument, Command, Flag } from "effect/cli";
 import { readFileSync } from "node:fs";
 import { LCL_ROOT } from "../engine/workspace.js";
 import { setBackendResolver } from "../engine/backend.js";
+import { cachedBackendResolver } from "./backend-cache.js";
 import { UsageError } from "../engine/errors.js";
 import { doctor } from "./commands/doctor.js";
 import { fromPromise, handled } from "./errors.js";
@@ -20,8 +21,8 @@ import type { Resources } from "../engine/resources.js";
  * Read top to bottom, this is the architecture: config → graph → fingerprints → executor/store → reporters.
  */
 // The engine records a backend name/version; choosing and starting one is src/compute's job (TensorFlow.js),
-// loaded only when a stage that depends on the backend is about to be fingerprinted.
-setBackendResolver(async (forced) => {
+// loaded only when a stage that depends on the backend is about to be fingerprinted and this machine's choice is not remembered (backend-cache.ts).
+setBackendResolver(cachedBackendResolver(async (forced) => {
   const { selectBackend, BackendUnavailable } = await import("../compute/backend.js");
   try {
     const s = await selectBackend(forced);
@@ -30,7 +31,7 @@ setBackendResolver(async (forced) => {
     if (e instanceof BackendUnavailable) throw new UsageError({ message: e.message, fix: "run `lcl doctor` to see every backend and why; choose one with --backend or LCL_BACKEND" });
     throw e;
   }
-});
+}));
 
 // `lcl show … | head` closes the pipe early: that is not an error.
 for (const stream of [process.stdout, process.stderr]) stream.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });

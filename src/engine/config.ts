@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Schema, SchemaIssue } from "effect";
 import { ConfigError, didYouMean, type Diagnostic } from "./errors.js";
-import { readYamlText, YamlSource, type YamlPath } from "./yaml-source.js";
+import { readYamlText, YamlSource, YamlValueCache, type YamlPath } from "./yaml-source.js";
 import type { Workspace } from "./workspace.js";
 import { RESOURCE_KEYS, ResourcesSchema, type Resources } from "./resources.js";
 
@@ -154,8 +154,15 @@ function expectedAt(p: YamlPath, experimentsFile: boolean): string | undefined {
   return undefined;
 }
 
-function readSource(file: string, display: string): YamlSource {
-  return new YamlSource(display, readYamlText(file, display));
+function readSource(file: string, display: string, ws: Workspace): YamlSource {
+  return new YamlSource(display, readYamlText(file, display), yamlCache(ws));
+}
+
+const yamlCaches = new Map<string, YamlValueCache>();
+function yamlCache(ws: Workspace): YamlValueCache {
+  let c = yamlCaches.get(ws.root);
+  if (!c) { c = new YamlValueCache(path.join(ws.root, ".lcl", "cache", "yaml.v1.json")); yamlCaches.set(ws.root, c); }
+  return c;
 }
 
 export function listPipelines(ws: Workspace): string[] {
@@ -164,18 +171,19 @@ export function listPipelines(ws: Workspace): string[] {
   } catch { return []; }
 }
 
-export function loadPipeline(ws: Workspace, name: string, referencedFrom?: Diagnostic): PipelineDecl {
+/** `referencedFrom`: where the experiment names this pipeline, for the not-found error (a function: locating it needs a YAML parse). */
+export function loadPipeline(ws: Workspace, name: string, referencedFrom?: () => Diagnostic): PipelineDecl {
   const candidates = [".yaml", ".yml"].map((e) => path.join(ws.pipelinesDir, name + e));
   const file = candidates.find((f) => { try { readFileSync(f); return true; } catch { return false; } });
   if (!file) {
     const guess = didYouMean(name, listPipelines(ws));
     throw new ConfigError({ diagnostics: [{
-      ...(referencedFrom ?? { file: "experiments.yaml" }),
+      ...(referencedFrom?.() ?? { file: "experiments.yaml" }),
       message: `pipeline '${name}' not found (looked for pipelines/${name}.yaml)`,
       fix: guess ? `did you mean '${guess}'?` : `create pipelines/${name}.yaml or use one of: ${listPipelines(ws).join(", ") || "(none)"}`,
     }] });
   }
-  const src = readSource(file, path.relative(ws.root, file));
+  const src = readSource(file, path.relative(ws.root, file), ws);
   const { value, diagnostics } = decodeWith(PipelineSchema, src, (p) =>
     p.length === 0 ? pipelineKeys.top : p.length === 2 && p[0] === "nodes" ? pipelineKeys.node : p.length === 3 && p[0] === "nodes" && p[2] === "resources" ? RESOURCE_KEYS : undefined);
   if (!value) throw new ConfigError({ diagnostics });
@@ -194,7 +202,7 @@ export function loadPipeline(ws: Workspace, name: string, referencedFrom?: Diagn
 
 export function loadExperiments(ws: Workspace): ExperimentsFile {
   let src: YamlSource;
-  try { src = readSource(ws.experimentsFile, "experiments.yaml"); } catch (e) {
+  try { src = readSource(ws.experimentsFile, "experiments.yaml", ws); } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError({ diagnostics: [{ file: "experiments.yaml", message: "cannot read experiments.yaml", fix: "create it (see README: YAML reference)" }] });
   }
@@ -271,7 +279,7 @@ export function resolveExperiment(ws: Workspace, file: ExperimentsFile, name: st
     throw new ConfigError({ diagnostics: [file.src.diag(exp.origin.path, `experiment '${name}' names no pipeline`, "add `pipeline: <name>` (a file in pipelines/) or `extends: <experiment>`", true)] });
   }
   const pipelineOwner = [...chain].reverse().find((e) => e.pipeline !== undefined)!;
-  const pipeline = loadPipeline(ws, pipelineName, file.src.diag([...pipelineOwner.origin.path, "pipeline"], ""));
+  const pipeline = loadPipeline(ws, pipelineName, () => file.src.diag([...pipelineOwner.origin.path, "pipeline"], ""));
 
   const params = new Map<string, Map<string, SourcedValue>>();
   for (const [nodeName, node] of pipeline.nodes) {

@@ -4,6 +4,7 @@ import type { Port } from "./contract/index.js";
 import { ConfigError, didYouMean, type Diagnostic } from "./errors.js";
 import type { ResolvedExperiment, Origin, NodeDecl } from "./config.js";
 import type { Registry } from "./registry.js";
+import { CachedKind } from "./kind-manifest.js";
 import { specCompatibility } from "./table/index.js";
 import { resolveInside } from "./workspace.js";
 import { existsSync } from "node:fs";
@@ -74,6 +75,21 @@ export function decodeParams(kind: StageKind, values: Record<string, unknown>, o
   return { diagnostics };
 }
 
+/** decodeParams, answered from the kind's manifest when these values were decoded before (no module import). */
+async function decodeParamsOf(kind: StageKind, values: Record<string, unknown>, originOf: (key: string) => Origin, nodeOrigin: Origin) {
+  if (!(kind instanceof CachedKind)) return decodeParams(kind, values, originOf, nodeOrigin);
+  const hit = kind.cachedParams(values);
+  if (hit) return { params: hit, diagnostics: [] };
+  const r = decodeParams(await kind.load(), values, originOf, nodeOrigin);
+  if (r.params) kind.rememberParams(values, r.params);
+  return r;
+}
+
+async function filesOf(kind: StageKind, params: Record<string, unknown>): Promise<readonly string[]> {
+  if (kind instanceof CachedKind && !kind.cachedFiles(params)) await kind.load();
+  return kind.files!(params);
+}
+
 function describeParam(kind: StageKind, key: string): string | undefined {
   const field = (kind.params as any).fields?.[key];
   const doc = field?.ast ? (Schema.toJsonSchemaDocument(field).schema as any) : undefined;
@@ -97,7 +113,7 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
         guess ? `did you mean '${guess}'?` : `available kinds: ${registry.names().join(", ")}; or add stages/${node.uses}.ts`));
       continue;
     }
-    try { kinds.set(node.name, await registry.load(node.uses)); } catch (e) {
+    try { kinds.set(node.name, await registry.kind(node.uses)); } catch (e) {
       if (e instanceof ConfigError) diagnostics.push(...e.diagnostics);
       else diagnostics.push({ file: registry.entries.get(node.uses)!.file, message: `cannot load stage kind '${node.uses}': ${(e as Error).message}`, fix: "fix the module so it imports cleanly" });
     }
@@ -201,7 +217,7 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
           for (const key of Object.keys(set)) from.set(key, { src: z.origin.src, path: [...z.origin.path, `${node.name}.${key}`] });
         }
       });
-      const r = decodeParams(kind, values, (key) => from.get(key) ?? originOf(key), node.origin);
+      const r = await decodeParamsOf(kind, values, (key) => from.get(key) ?? originOf(key), node.origin);
       // Report each distinct problem once, not once per point of a cartesian sweep.
       for (const d of r.diagnostics) if (!diagnostics.some((x) => x.line === d.line && x.col === d.col && x.message === d.message)) diagnostics.push(d);
       if (r.params) table.set(combo.join(","), r.params);
@@ -215,7 +231,7 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
     const sourced = exp.params.get(node.name) ?? new Map();
     const variants = [...(paramTable.get(node.name)?.values() ?? [])];
     for (const params of variants) {
-      for (const rel of kind.files(params)) {
+      for (const rel of await filesOf(kind, params)) {
         const key = [...sourced.keys()].find((k) => sourced.get(k)!.value === rel);
         const o = key ? sourced.get(key)!.origin : node.origin;
         const abs = resolveInside(root, rel);
@@ -226,6 +242,7 @@ export async function buildGraph(exp: ResolvedExperiment, registry: Registry): P
       }
     }
   }
+  registry.saveManifests();
   if (diagnostics.length) throw new ConfigError({ diagnostics });
 
   return expand(exp, order, decls, kinds, registry, edges, axisPoints, paramAxes, paramTable);

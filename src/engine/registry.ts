@@ -1,11 +1,13 @@
 import { readdirSync } from "node:fs";
 import { buildStageModule } from "./module-build.js";
+import { codeFingerprint } from "./code-fingerprint.js";
+import { CachedKind, KindManifests } from "./kind-manifest.js";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { StageKind } from "./contract/index.js";
 import { ConfigError } from "./errors.js";
 import { checkResources } from "./resources.js";
-import { LCL_ROOT, type Workspace } from "./workspace.js";
+import { displayPath, LCL_ROOT, type Workspace } from "./workspace.js";
 
 /**
  * Stage kinds are modules named after the kind (`stages/<kind>.ts`), found in lcl's own
@@ -20,11 +22,14 @@ export class Registry {
   readonly entries = new Map<string, KindEntry>();
   readonly #loaded = new Map<string, Promise<StageKind>>();
   readonly #modules = new Map<string, string>();
+  readonly #described = new Map<string, Promise<StageKind>>();
+  readonly #manifests: KindManifests;
 
   /** The bundled ES module a loaded kind came from (child processes import the same file). */
   modulePath(name: string): string | undefined { return this.#modules.get(name); }
 
   constructor(readonly ws: Workspace) {
+    this.#manifests = new KindManifests(ws.root);
     const dirs: [string, boolean][] = [[path.join(LCL_ROOT, "stages"), true]];
     if (path.resolve(ws.stagesDir) !== path.resolve(LCL_ROOT, "stages")) dirs.push([ws.stagesDir, false]);
     for (const [dir, builtin] of dirs) {
@@ -51,6 +56,33 @@ export class Registry {
     }
     return p;
   }
+
+  /**
+   * The kind for building a graph and deciding what is stale: from its manifest when the module's
+   * code is unchanged (no import: see kind-manifest.ts), else imported (and its manifest written).
+   * Same errors as `load`.
+   */
+  kind(name: string): Promise<StageKind> {
+    let p = this.#described.get(name);
+    if (!p) { p = this.#describe(name); this.#described.set(name, p); }
+    return p;
+  }
+
+  async #describe(name: string): Promise<StageKind> {
+    const entry = this.entries.get(name);
+    if (!entry) throw new Error(`unknown stage kind ${name}`);
+    const { modulePath } = await buildStageModule(entry.file, this.ws.root);
+    this.#modules.set(name, modulePath);
+    const code = await codeFingerprint(entry.file, this.ws.root, (abs) => displayPath(this.ws, abs));
+    const key = `${modulePath} ${code.fingerprint.hash}`;
+    const cached = this.#manifests.get(entry.file, key, () => this.load(name));
+    if (cached) return cached;
+    const real = await this.load(name);
+    return this.#manifests.put(entry.file, key, real) ?? real;
+  }
+
+  /** Write what `kind()` learned this run (new manifests, params decoded). */
+  saveManifests() { this.#manifests.save(); }
 
   async #import(entry: KindEntry): Promise<{ default?: unknown }> {
     const { modulePath } = await buildStageModule(entry.file, this.ws.root);

@@ -1,4 +1,5 @@
-import * as arrow from "apache-arrow";
+import type * as arrow from "apache-arrow";
+import { arrowLib } from "./table/arrow-lib.js";
 import { createHash } from "node:crypto";
 import type { DType, Tensor, TensorSet, TypedArray } from "./contract/index.js";
 
@@ -31,21 +32,21 @@ export function tensorsLogicalHash(set: TensorSet): string {
 export function encodeTensors(set: TensorSet): Uint8Array {
   const names = Object.keys(set).sort();
   for (const n of names) check(n, set[n]!);
-  const table = arrow.tableFromArrays({
+  const table = arrowLib().tableFromArrays({
     name: names,
     dtype: names.map((n) => set[n]!.dtype),
     shape: names.map((n) => JSON.stringify(set[n]!.shape)),
   } as any);
-  const data = arrow.vectorFromArray(
+  const data = arrowLib().vectorFromArray(
     names.map((n) => { const d = set[n]!.data; return new Uint8Array(d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength)); }),
-    new arrow.Binary(),
+    new (arrowLib()).Binary(),
   );
-  const full = table.assign(new arrow.Table({ data }));
-  return arrow.tableToIPC(full, "file");
+  const full = table.assign(new (arrowLib()).Table({ data }));
+  return arrowLib().tableToIPC(full, "file");
 }
 
 export function decodeTensors(bytes: Uint8Array): TensorSet {
-  const t = arrow.tableFromIPC(bytes);
+  const t = arrowLib().tableFromIPC(bytes);
   const out: Record<string, Tensor> = {};
   for (let i = 0; i < t.numRows; i++) {
     const name = String(t.getChild("name")!.get(i));

@@ -1,4 +1,7 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { sha256 } from "./canonical.js";
 import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, parseDocument, visit, type Document } from "yaml";
 import { ConfigError, type Diagnostic } from "./errors.js";
 
@@ -34,27 +37,88 @@ export function readYamlText(file: string, display: string): string {
 
 export type YamlPath = readonly (string | number)[];
 
-/** A parsed YAML file that can map any field path back to line:col for error messages. */
-export class YamlSource {
-  readonly doc: Document.Parsed;
-  readonly #lines = new LineCounter();
-  readonly syntaxErrors: Diagnostic[];
+/**
+ * The plain data of YAML files that parsed cleanly, by file and sha256 of the text, kept under
+ * `.lcl/cache/`: parsing the experiments and pipeline files with positions (the `yaml` package)
+ * is a good part of `lcl status`'s start-up, and their data only changes with their text. Files
+ * with errors are never cached, so every diagnostic still comes from a real parse.
+ */
+export class YamlValueCache {
+  #entries: Record<string, { sha: string; value: unknown }> | undefined;
+  #dirty = false;
+  constructor(readonly file: string) {}
 
-  constructor(readonly file: string, readonly text: string) {
-    this.doc = parseDocument(text, { lineCounter: this.#lines, prettyErrors: true, uniqueKeys: true });
-    this.syntaxErrors = [...this.doc.errors, ...this.doc.warnings].map((e) => {
-      const pos = e.linePos?.[0];
-      return {
-        file, line: pos?.line, col: pos?.col,
-        message: `YAML ${e.name === "YAMLWarning" ? "warning" : "syntax error"}: ${firstLine(e.message)}`,
-        fix: hintFor(e.code),
-      };
-    });
+  #all() {
+    if (!this.#entries) { try { this.#entries = JSON.parse(readFileSync(this.file, "utf8")); } catch { this.#entries = {}; } }
+    return this.#entries!;
+  }
+  get(display: string, text: string): unknown {
+    const e = this.#all()[display];
+    return e && e.sha === sha256(text) ? structuredClone(e.value) : undefined;
+  }
+  put(display: string, text: string, value: unknown) {
+    // Only data JSON gives back unchanged (no .inf, NaN, dates…).
+    try { if (!isDeepStrictEqual(JSON.parse(JSON.stringify(value)), value)) return; } catch { return; }
+    this.#all()[display] = { sha: sha256(text), value: structuredClone(value) };
+    this.#dirty = true;
+    this.save();
+  }
+  save() {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(this.#all()));
+      renameSync(tmp, this.file);
+    } catch { /* a cache: losing it only costs time */ }
+  }
+}
+
+/**
+ * A YAML file that can map any field path back to line:col for error messages. Parsed on first
+ * need: a file whose data is in the cache is not parsed unless a diagnostic needs a position.
+ */
+export class YamlSource {
+  #doc: Document.Parsed | undefined;
+  readonly #lines = new LineCounter();
+  #syntaxErrors: Diagnostic[] | undefined;
+  readonly #cached: unknown;
+
+  constructor(readonly file: string, readonly text: string, private readonly cache?: YamlValueCache) {
+    this.#cached = cache?.get(file, text);
+  }
+
+  get doc(): Document.Parsed {
+    if (!this.#doc) {
+      const doc = parseDocument(this.text, { lineCounter: this.#lines, prettyErrors: true, uniqueKeys: true });
+      this.#doc = doc;
+      this.#syntaxErrors = [...doc.errors, ...doc.warnings].map((e) => {
+        const pos = e.linePos?.[0];
+        return {
+          file: this.file, line: pos?.line, col: pos?.col,
+          message: `YAML ${e.name === "YAMLWarning" ? "warning" : "syntax error"}: ${firstLine(e.message)}`,
+          fix: hintFor(e.code),
+        };
+      });
+    }
+    return this.#doc;
+  }
+
+  get syntaxErrors(): Diagnostic[] {
+    if (this.#cached !== undefined) return []; // only clean files are cached
+    void this.doc;
+    return this.#syntaxErrors!;
   }
 
   /** The document as plain data; an alias bomb is a positioned config error, not an internal one. */
   toJS(): unknown {
-    try { return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }); } catch (e) {
+    if (this.#cached !== undefined) return structuredClone(this.#cached);
+    try {
+      const value = this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (!this.syntaxErrors.length) this.cache?.put(this.file, this.text, value);
+      return value;
+    } catch (e) {
       if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
       const bomb = /excessive/i.test(e.message);
       let at: { line: number; col: number } | undefined, name = "";

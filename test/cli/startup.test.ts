@@ -36,6 +36,13 @@ describe("start-up fast paths", () => {
     }
   });
 
+  // A static import in the bundle is loaded on every start; these are only needed once a stage runs (or a table is read).
+  it("the CLI bundle loads no heavy compute package at start-up (TensorFlow.js, Arrow, Parquet, Vega, sharp, esbuild)", () => {
+    const text = readFileSync(path.join(LCL_ROOT, "dist/cli.mjs"), "utf8");
+    const statics = [...text.matchAll(/^import\s[^;]*?from\s*"([^"]+)";/gm)].map((m) => m[1]!);
+    expect(statics.filter((s) => /^(@tensorflow\/|apache-arrow|parquet-wasm|vega|sharp|esbuild)/.test(s))).toEqual([]);
+  });
+
   it("the SDK's Schema is the very module the barrel re-exports (one effect instance for stages and engine)", async () => {
     const sdk = (await import(pathToFileURL(path.join(LCL_ROOT, "dist/sdk.mjs")).href)) as { Schema: typeof Barrel.Schema };
     expect(sdk.Schema).toBe(Barrel.Schema);

@@ -58,6 +58,7 @@ export interface StageKind<S extends Schema.Top = Schema.Top, I extends Ports = 
    * Files or folders the stage reads from the workspace (e.g. a folder of photos named by a
    * param). Their contents enter the fingerprint (hashed once, then cached by inode/size/mtime);
    * paths must stay inside the workspace. The expanded, sorted file list is `ctx.files`.
+   * A pure function of params (lcl remembers its answers per params: kind-manifest.ts).
    */
   files?(params: S["Type"]): readonly string[];
   /**

@@ -1,4 +1,5 @@
-import * as arrow from "apache-arrow";
+import type * as arrow from "apache-arrow";
+import { arrowLib } from "./arrow-lib.js";
 import { arrowTypeOf, columnTypeOf, columnTypeToString, TableSpecError, type ColumnType, type TableSpec } from "./spec.js";
 
 /** Tables from plain columns (zero-copy for typed arrays), and validation of tables stages hand back. */
@@ -9,18 +10,18 @@ const TYPED: Record<string, new (n: number) => ArrayLike<number>> = {
 function primitiveVector(name: string, t: string, values: unknown): arrow.Vector {
   const Ctor = TYPED[t];
   if (Ctor) {
-    if (values instanceof Ctor) return arrow.makeVector(values as never);
-    if (Array.isArray(values) && values.every((v) => typeof v === "number")) return arrow.makeVector(new (Ctor as any)(values));
-    if (ArrayBuffer.isView(values)) return arrow.makeVector(new (Ctor as any)(values as unknown as ArrayLike<number>));
+    if (values instanceof Ctor) return arrowLib().makeVector(values as never);
+    if (Array.isArray(values) && values.every((v) => typeof v === "number")) return arrowLib().makeVector(new (Ctor as any)(values));
+    if (ArrayBuffer.isView(values)) return arrowLib().makeVector(new (Ctor as any)(values as unknown as ArrayLike<number>));
     // null = a value not (yet) known, e.g. a metric a later stage will provide
-    if (Array.isArray(values) && values.every((v) => typeof v === "number" || v === null)) return arrow.vectorFromArray(values, arrowTypeOf(t as ColumnType) as never);
+    if (Array.isArray(values) && values.every((v) => typeof v === "number" || v === null)) return arrowLib().vectorFromArray(values, arrowTypeOf(t as ColumnType) as never);
   }
   if (t === "int64") {
-    if (values instanceof BigInt64Array) return arrow.makeVector(values);
-    if (Array.isArray(values) || ArrayBuffer.isView(values)) return arrow.makeVector(BigInt64Array.from(values as ArrayLike<number | bigint>, (v) => BigInt(v)));
+    if (values instanceof BigInt64Array) return arrowLib().makeVector(values);
+    if (Array.isArray(values) || ArrayBuffer.isView(values)) return arrowLib().makeVector(BigInt64Array.from(values as ArrayLike<number | bigint>, (v) => BigInt(v)));
   }
-  if (t === "bool" && Array.isArray(values)) return arrow.vectorFromArray(values, new arrow.Bool());
-  if (t === "utf8" && Array.isArray(values)) return arrow.vectorFromArray(values, new arrow.Utf8());
+  if (t === "bool" && Array.isArray(values)) return arrowLib().vectorFromArray(values, new (arrowLib()).Bool());
+  if (t === "utf8" && Array.isArray(values)) return arrowLib().vectorFromArray(values, new (arrowLib()).Utf8());
   throw new TableSpecError(`column ${name}: cannot build ${t} from ${describe(values)}`);
 }
 
@@ -41,11 +42,11 @@ function listVector(name: string, t: Exclude<ColumnType, string>, values: unknow
     }
     if (!flat) throw new TableSpecError(`column ${name}: expected a flat ${t.list} typed array or an array of rows for ${columnTypeToString(t)}`);
     if (flat.length % t.size !== 0) throw new TableSpecError(`column ${name}: ${flat.length} values is not a multiple of the list size ${t.size}`);
-    const child = arrow.makeData({ type: arrowTypeOf(t.list), length: flat.length, nullCount: 0, data: flat } as any) as arrow.Data;
-    return arrow.makeVector(arrow.makeData({ type: type as arrow.FixedSizeList, length: flat.length / t.size, nullCount: 0, child }));
+    const child = arrowLib().makeData({ type: arrowTypeOf(t.list), length: flat.length, nullCount: 0, data: flat } as any) as arrow.Data;
+    return arrowLib().makeVector(arrowLib().makeData({ type: type as arrow.FixedSizeList, length: flat.length / t.size, nullCount: 0, child }));
   }
   if (!Array.isArray(values)) throw new TableSpecError(`column ${name}: expected an array of rows for ${columnTypeToString(t)}`);
-  return arrow.vectorFromArray(values.map((r) => (ArrayBuffer.isView(r) ? Array.from(r as unknown as ArrayLike<number>) : r)), type);
+  return arrowLib().vectorFromArray(values.map((r) => (ArrayBuffer.isView(r) ? Array.from(r as unknown as ArrayLike<number>) : r)), type);
 }
 
 export function tableFromColumns(spec: TableSpec, columns: Record<string, unknown>): arrow.Table {
@@ -60,7 +61,7 @@ export function tableFromColumns(spec: TableSpec, columns: Record<string, unknow
     rows = v.length;
     vectors[name] = v;
   }
-  return new arrow.Table(vectors);
+  return new (arrowLib()).Table(vectors);
 }
 
 export function conformTable(table: arrow.Table, spec: TableSpec): arrow.Table {

@@ -1,4 +1,5 @@
-import * as arrow from "apache-arrow";
+import type * as arrow from "apache-arrow";
+import { arrowLib } from "./arrow-lib.js";
 import { createHash, type Hash } from "node:crypto";
 import { columnTypeOf, columnTypeToString } from "./spec.js";
 
@@ -34,32 +35,32 @@ function feed(d: arrow.Data, from: number, count: number, key: string, s: Stream
     if (nulls.length) s.get(`${key}#nulls`).h.update(bytesOf(Float64Array.from(nulls, (i) => base.n + i)));
   }
   const type = d.type;
-  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type)) {
+  if (arrowLib().DataType.isInt(type) || arrowLib().DataType.isFloat(type)) {
     let v = (d.values as ArrayBufferView & { subarray(a: number, b: number): ArrayBufferView }).subarray(from, from + count);
-    if (nulls.length) { v = (v as any).slice(); for (const i of nulls) (v as any)[i] = arrow.DataType.isInt(type) && type.bitWidth === 64 ? 0n : 0; }
+    if (nulls.length) { v = (v as any).slice(); for (const i of nulls) (v as any)[i] = arrowLib().DataType.isInt(type) && type.bitWidth === 64 ? 0n : 0; }
     base.h.update(bytesOf(v));
-  } else if (arrow.DataType.isBool(type)) {
+  } else if (arrowLib().DataType.isBool(type)) {
     const v = new Uint8Array(count);
     for (let i = 0; i < count; i++) v[i] = bit(d.values as Uint8Array, d.offset + from + i);
     for (const i of nulls) v[i] = 0;
     base.h.update(v);
-  } else if (arrow.DataType.isUtf8(type) || arrow.DataType.isBinary(type) || arrow.DataType.isLargeUtf8(type)) {
+  } else if (arrowLib().DataType.isUtf8(type) || arrowLib().DataType.isBinary(type) || arrowLib().DataType.isLargeUtf8(type)) {
     const off = d.valueOffsets as Int32Array | BigInt64Array;
     const o = (i: number) => Number(off[from + i]!);
     const lengths = new Float64Array(count);
     for (let i = 0; i < count; i++) lengths[i] = o(i + 1) - o(i);
     s.get(`${key}#len`).h.update(bytesOf(lengths));
     base.h.update((d.values as Uint8Array).subarray(o(0), o(count)));
-  } else if (arrow.DataType.isList(type)) {
+  } else if (arrowLib().DataType.isList(type)) {
     const off = d.valueOffsets as Int32Array;
     const lengths = new Float64Array(count);
     for (let i = 0; i < count; i++) lengths[i] = off[from + i + 1]! - off[from + i]!;
     s.get(`${key}#len`).h.update(bytesOf(lengths));
     feed(d.children[0]!, off[from]!, off[from + count]! - off[from]!, `${key}.item`, s);
-  } else if (arrow.DataType.isFixedSizeList(type)) {
+  } else if (arrowLib().DataType.isFixedSizeList(type)) {
     const size = (type as arrow.FixedSizeList).listSize;
     feed(d.children[0]!, from * size, count * size, `${key}.item`, s);
-  } else if (arrow.DataType.isStruct(type)) {
+  } else if (arrowLib().DataType.isStruct(type)) {
     d.children.forEach((c, i) => feed(c, from, count, `${key}.${(type as arrow.Struct).children[i]!.name}`, s));
   } else {
     throw new Error(`logical hash: unsupported Arrow type ${String(type)}`);

@@ -1,4 +1,5 @@
-import * as arrow from "apache-arrow";
+import type * as arrow from "apache-arrow";
+import { arrowLib } from "./arrow-lib.js";
 import { didYouMean } from "../errors.js";
 
 /**
@@ -19,36 +20,36 @@ export function columnTypeToString(t: ColumnType): string {
 
 function primitiveType(p: Primitive): arrow.DataType {
   switch (p) {
-    case "bool": return new arrow.Bool();
-    case "int32": return new arrow.Int32();
-    case "int64": return new arrow.Int64();
-    case "float32": return new arrow.Float32();
-    case "float64": return new arrow.Float64();
-    case "utf8": return new arrow.Utf8();
+    case "bool": return new (arrowLib()).Bool();
+    case "int32": return new (arrowLib()).Int32();
+    case "int64": return new (arrowLib()).Int64();
+    case "float32": return new (arrowLib()).Float32();
+    case "float64": return new (arrowLib()).Float64();
+    case "utf8": return new (arrowLib()).Utf8();
   }
 }
 
 export function arrowTypeOf(t: ColumnType): arrow.DataType {
   if (typeof t === "string") return primitiveType(t);
-  const item = new arrow.Field("item", primitiveType(t.list), true);
-  return t.size !== undefined ? new arrow.FixedSizeList(t.size, item) : new arrow.List(item);
+  const item = new (arrowLib()).Field("item", primitiveType(t.list), true);
+  return t.size !== undefined ? new (arrowLib()).FixedSizeList(t.size, item) : new (arrowLib()).List(item);
 }
 
 function primitiveOf(type: arrow.DataType): Primitive | undefined {
-  if (arrow.DataType.isBool(type)) return "bool";
-  if (arrow.DataType.isInt(type) && type.isSigned) return type.bitWidth === 32 ? "int32" : type.bitWidth === 64 ? "int64" : undefined;
-  if (arrow.DataType.isFloat(type)) return type.precision === arrow.Precision.SINGLE ? "float32" : type.precision === arrow.Precision.DOUBLE ? "float64" : undefined;
-  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return "utf8";
+  if (arrowLib().DataType.isBool(type)) return "bool";
+  if (arrowLib().DataType.isInt(type) && type.isSigned) return type.bitWidth === 32 ? "int32" : type.bitWidth === 64 ? "int64" : undefined;
+  if (arrowLib().DataType.isFloat(type)) return type.precision === arrowLib().Precision.SINGLE ? "float32" : type.precision === arrowLib().Precision.DOUBLE ? "float64" : undefined;
+  if (arrowLib().DataType.isUtf8(type) || arrowLib().DataType.isLargeUtf8(type)) return "utf8";
   return undefined;
 }
 
 export function columnTypeOf(type: arrow.DataType): ColumnType | undefined {
   const p = primitiveOf(type);
   if (p) return p;
-  if (arrow.DataType.isFixedSizeList(type) || arrow.DataType.isList(type)) {
+  if (arrowLib().DataType.isFixedSizeList(type) || arrowLib().DataType.isList(type)) {
     const item = primitiveOf(type.children[0]!.type);
     if (!item || item === "bool") return undefined;
-    return arrow.DataType.isFixedSizeList(type) ? { list: item, size: type.listSize } : { list: item };
+    return arrowLib().DataType.isFixedSizeList(type) ? { list: item, size: type.listSize } : { list: item };
   }
   return undefined;
 }

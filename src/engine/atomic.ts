@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import * as path from "node:path";
 
@@ -28,4 +29,18 @@ export async function ensureDir(dir: string): Promise<void> {
 
 export async function writeJsonAtomic(file: string, value: unknown, tmpDir?: string): Promise<void> {
   await writeAtomic(file, JSON.stringify(value, null, 1) + "\n", tmpDir);
+}
+
+/**
+ * A best-effort, synchronous write-then-rename for lcl's own caches under `.lcl/cache/` (saved on
+ * the way out, where an async write could be cut off): no fsync, and a failure is ignored — losing
+ * a cache only costs time.
+ */
+export function saveCacheJson(file: string, value: unknown): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(value));
+    renameSync(tmp, file);
+  } catch { /* a cache: losing it only costs time */ }
 }

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { saveCacheJson } from "./atomic.js";
 import { builtinModules } from "node:module";
 import { buildStageModule } from "./module-build.js";
 import { sha256 } from "./canonical.js";
@@ -47,12 +48,7 @@ function useDiskCache(workspaceRoot: string) {
 function saveDiskCache() {
   if (!cacheFile || !cacheDirty) return;
   cacheDirty = false;
-  try {
-    mkdirSync(path.dirname(cacheFile), { recursive: true });
-    const tmp = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(Object.fromEntries(fileCache)));
-    renameSync(tmp, cacheFile);
-  } catch { /* a cache: losing it only costs time */ }
+  saveCacheJson(cacheFile, Object.fromEntries(fileCache));
 }
 
 async function normalisedFile(abs: string): Promise<{ hash: string; decls: Record<string, string> }> {

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { saveCacheJson } from "./atomic.js";
 import type { StageContext, StageKind } from "./contract/index.js";
 import { canonicalJson } from "./canonical.js";
 
@@ -130,11 +131,6 @@ export class KindManifests {
   save() {
     if (!this.#dirty || !this.#entries) return;
     this.#dirty = false;
-    try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.#entries)));
-      renameSync(tmp, this.file);
-    } catch { /* a cache: losing it only costs time */ }
+    saveCacheJson(this.file, Object.fromEntries(this.#entries));
   }
 }

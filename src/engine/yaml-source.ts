@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { saveCacheJson } from "./atomic.js";
 import { isDeepStrictEqual } from "node:util";
 import { sha256 } from "./canonical.js";
 import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, parseDocument, visit, type Document } from "yaml";
@@ -66,12 +67,7 @@ export class YamlValueCache {
   save() {
     if (!this.#dirty) return;
     this.#dirty = false;
-    try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(this.#all()));
-      renameSync(tmp, this.file);
-    } catch { /* a cache: losing it only costs time */ }
+    saveCacheJson(this.file, this.#all());
   }
 }
 
